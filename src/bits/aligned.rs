@@ -1,0 +1,93 @@
+//! A heap buffer of `u64` words aligned to 64 bytes, sized in whole 512-bit stripes.
+//!
+//! Every bit-packed row the kernels read (a pattern column ξ_i over patterns, the label plane σ, a
+//! margin mask) is a run of `words` words with `words % STRIPE == 0`, so that every ISA path can work on
+//! full, aligned 512-bit stripes with no tail loop. Bits past the last pattern are kept at zero.
+
+/// Words per 512-bit stripe: the unit in which every kernel walks a bit row.
+pub const STRIPE: usize = 8;
+
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+#[repr(C, align(64))]
+struct Block([u64; STRIPE]);
+
+/// Zero-initialised, 64-byte-aligned `u64` words; the length is always a multiple of [`STRIPE`].
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct AlignedWords {
+    blocks: Vec<Block>,
+}
+
+impl AlignedWords {
+    /// `len` words (rounded up to a whole stripe), all zero. Fails cleanly instead of aborting when the
+    /// allocation cannot be had.
+    pub fn try_zeroed(len: usize) -> Result<Self, std::collections::TryReserveError> {
+        let nblocks = len.div_ceil(STRIPE);
+        let mut blocks = Vec::new();
+        blocks.try_reserve_exact(nblocks)?;
+        blocks.resize(nblocks, Block::default());
+        Ok(Self { blocks })
+    }
+
+    /// `len` words (rounded up to a whole stripe), all zero; panics only if memory is exhausted.
+    pub fn zeroed(len: usize) -> Self {
+        Self::try_zeroed(len).expect("out of memory")
+    }
+
+    pub fn len(&self) -> usize {
+        self.blocks.len() * STRIPE
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    pub fn as_slice(&self) -> &[u64] {
+        // SAFETY: Block is repr(C) of [u64; STRIPE] with no padding, so a Vec<Block> is a contiguous run of
+        // len()*STRIPE initialised u64s.
+        unsafe { std::slice::from_raw_parts(self.blocks.as_ptr().cast::<u64>(), self.len()) }
+    }
+
+    pub fn as_mut_slice(&mut self) -> &mut [u64] {
+        // SAFETY: as in as_slice; the unique borrow of self gives a unique borrow of the words.
+        unsafe {
+            std::slice::from_raw_parts_mut(self.blocks.as_mut_ptr().cast::<u64>(), self.len())
+        }
+    }
+}
+
+/// Number of words (a multiple of [`STRIPE`]) that hold `bits` bits.
+pub fn words_for_bits(bits: usize) -> usize {
+    bits.div_ceil(64).div_ceil(STRIPE) * STRIPE
+}
+
+/// Mask of the valid bits in word `w` of a row holding `bits` bits.
+pub fn valid_mask(w: usize, bits: usize) -> u64 {
+    let lo = w * 64;
+    if bits >= lo + 64 {
+        !0
+    } else if bits <= lo {
+        0
+    } else {
+        (1u64 << (bits - lo)) - 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligned_and_rounded() {
+        let w = AlignedWords::zeroed(9);
+        assert_eq!(w.len(), 16);
+        assert_eq!(w.as_slice().as_ptr() as usize % 64, 0);
+        assert!(w.as_slice().iter().all(|&x| x == 0));
+        assert_eq!(words_for_bits(1), 8);
+        assert_eq!(words_for_bits(512), 8);
+        assert_eq!(words_for_bits(513), 16);
+        assert_eq!(valid_mask(0, 3), 0b111);
+        assert_eq!(valid_mask(1, 64), 0);
+        assert_eq!(valid_mask(1, 200), !0);
+        assert_eq!(valid_mask(3, 200), (1 << 8) - 1);
+    }
+}

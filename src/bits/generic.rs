@@ -1,0 +1,200 @@
+//! Portable kernels: plain `u64` and `i16` code, the scalar path and the oracle for the SIMD paths.
+//!
+//! Each kernel is an `#[inline(always)]` body; `x86_64::avx2` recompiles the same bodies inside
+//! `#[target_feature]` functions, so the compiler vectorises them for AVX2 without a second source.
+//! All bit rows have a length that is a multiple of [`STRIPE`](super::STRIPE) words, and lane slices hold
+//! 64 lanes per word of the bit rows they pair with.
+
+use super::STRIPE;
+
+/// ΔE kernel: Σ_w popcnt(a_w & !y_w) − popcnt(b_w & y_w), with y = col ^ lab ^ fill.
+#[inline(always)]
+pub fn delta(a: &[u64], b: &[u64], col: &[u64], lab: &[u64], fill: u64) -> i64 {
+    let mut up = 0u64;
+    let mut down = 0u64;
+    for (((&a, &b), &c), &l) in a.iter().zip(b).zip(col).zip(lab) {
+        let y = c ^ l ^ fill;
+        up += (a & !y).count_ones() as u64;
+        down += (b & y).count_ones() as u64;
+    }
+    up as i64 - down as i64
+}
+
+/// Total number of set bits.
+#[inline(always)]
+pub fn popcount(words: &[u64]) -> u64 {
+    words.iter().map(|w| w.count_ones() as u64).sum()
+}
+
+/// Stability update of one unit plus its margin classes, for the perceptron and sign units.
+///
+/// Lane μ moves by +2 where bit μ of `col ^ lab ^ fill` is set and by −2 elsewhere (Δ^μ ← Δ^μ − 2 W ξ^μ σ^μ
+/// with bit 1 meaning −1); then `eq1`, `eqm1`, `neg` receive the bits Δ = +1, Δ = −1 and Δ < 0.
+#[inline(always)]
+pub fn update_classify(
+    lanes: &mut [i16],
+    col: &[u64],
+    lab: &[u64],
+    fill: u64,
+    eq1: &mut [u64],
+    eqm1: &mut [u64],
+    neg: &mut [u64],
+) {
+    for (w, lanes) in lanes.chunks_exact_mut(64).enumerate() {
+        let y = col[w] ^ lab[w] ^ fill;
+        let (mut e1, mut em1, mut ng) = (0u64, 0u64, 0u64);
+        for (j, v) in lanes.iter_mut().enumerate() {
+            let up = ((y >> j) & 1) as i16;
+            *v = v.wrapping_add(4 * up - 2);
+            e1 |= ((*v == 1) as u64) << j;
+            em1 |= ((*v == -1) as u64) << j;
+            ng |= ((*v < 0) as u64) << j;
+        }
+        eq1[w] = e1;
+        eqm1[w] = em1;
+        neg[w] = ng;
+    }
+}
+
+/// One ReLU unit's move and its effect on the output stabilities.
+///
+/// λ lane μ moves by +2 where bit μ of `col ^ fill` is set, −2 elsewhere; the output stability
+/// g^μ = σ^μ h^μ moves by s^μ (relu(λ_new) − relu(λ_old)) with s^μ = −1 where bit μ of `lab ^ cfill` is set
+/// (σ^μ c_l = −1). Outputs: `g0` λ ≥ 0, `z` λ = 0, `h0` g = 0, `h2` g = 2.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn relu_update(
+    lam: &mut [i16],
+    g: &mut [i16],
+    col: &[u64],
+    lab: &[u64],
+    fill: u64,
+    cfill: u64,
+    out: [&mut [u64]; 4],
+) {
+    let [g0, z, h0, h2] = out;
+    for (w, (lam, g)) in lam
+        .chunks_exact_mut(64)
+        .zip(g.chunks_exact_mut(64))
+        .enumerate()
+    {
+        let x = col[w] ^ fill;
+        let s = lab[w] ^ cfill;
+        let (mut bg0, mut bz, mut bh0, mut bh2) = (0u64, 0u64, 0u64, 0u64);
+        for j in 0..64 {
+            let old = lam[j];
+            let new = old.wrapping_add(4 * ((x >> j) & 1) as i16 - 2);
+            lam[j] = new;
+            let d = new.max(0) - old.max(0);
+            let neg = ((s >> j) & 1) as i16;
+            let gv = g[j].wrapping_add(d - 2 * neg * d);
+            g[j] = gv;
+            bg0 |= ((new >= 0) as u64) << j;
+            bz |= ((new == 0) as u64) << j;
+            bh0 |= ((gv == 0) as u64) << j;
+            bh2 |= ((gv == 2) as u64) << j;
+        }
+        g0[w] = bg0;
+        z[w] = bz;
+        h0[w] = bh0;
+        h2[w] = bh2;
+    }
+}
+
+/// Adds ±1 to each lane from one bit row: lane μ gets −1 where bit μ of `bits ^ fill` is set, +1 elsewhere.
+/// Used to accumulate preactivations λ^μ = Σ_i W_i ξ_i^μ column by column.
+#[inline(always)]
+pub fn accumulate(lanes: &mut [i32], bits: &[u64], fill: u64) {
+    for (w, lanes) in lanes.chunks_exact_mut(64).enumerate() {
+        let x = bits[w] ^ fill;
+        for (j, v) in lanes.iter_mut().enumerate() {
+            *v += 1 - 2 * ((x >> j) & 1) as i32;
+        }
+    }
+}
+
+type Stripe = [u64; STRIPE];
+
+#[inline(always)]
+fn load(cols: &[u64], at: usize, fill: u64) -> Stripe {
+    let s: &Stripe = cols[at..at + STRIPE].try_into().unwrap();
+    s.map(|w| w ^ fill)
+}
+
+/// Carry-save adder on stripes: (high, low) bits of a + b + c, lane by lane.
+#[inline(always)]
+fn csa(a: Stripe, b: Stripe, c: Stripe) -> (Stripe, Stripe) {
+    let mut h = [0; STRIPE];
+    let mut l = [0; STRIPE];
+    for j in 0..STRIPE {
+        let u = a[j] ^ b[j];
+        h[j] = (a[j] & b[j]) | (u & c[j]);
+        l[j] = u ^ c[j];
+    }
+    (h, l)
+}
+
+/// Adds a one-bit-per-lane stripe into the bit-sliced counter `planes` (ripple carry).
+#[inline(always)]
+fn add_bit(planes: &mut [Stripe], mut carry: Stripe) {
+    for p in planes.iter_mut() {
+        let mut any = 0;
+        for j in 0..STRIPE {
+            let c = p[j] & carry[j];
+            p[j] ^= carry[j];
+            carry[j] = c;
+            any |= c;
+        }
+        if any == 0 {
+            break;
+        }
+    }
+}
+
+/// Vertical (per-pattern) popcount of one 512-pattern stripe over a block of columns.
+///
+/// For column c (0 ≤ c < fills.len()) the stripe is `cols[c*stride + off ..][..STRIPE] ^ fills[c]`; on return,
+/// plane b of `planes` holds bit b of the per-lane count of set bits. The count uses a Harley–Seal
+/// carry-save tree over groups of 16 columns (so ~2 bitwise ops per input word) and ripple adds for the rest.
+/// `planes.len()` must be at least the bit length of `fills.len()`, and at least 4.
+#[inline(always)]
+pub fn vcount(cols: &[u64], stride: usize, off: usize, fills: &[u64], planes: &mut [Stripe]) {
+    for p in planes.iter_mut() {
+        *p = [0; STRIPE];
+    }
+    let (low, high) = planes.split_at_mut(4);
+    let (mut ones, mut twos, mut fours, mut eights) =
+        ([0; STRIPE], [0; STRIPE], [0; STRIPE], [0; STRIPE]);
+    let groups = fills.len() / 16;
+    for g in 0..groups {
+        let base = g * 16;
+        let d = |k: usize| load(cols, (base + k) * stride + off, fills[base + k]);
+        let (twos_a, o) = csa(ones, d(0), d(1));
+        let (twos_b, o) = csa(o, d(2), d(3));
+        let (fours_a, t) = csa(twos, twos_a, twos_b);
+        let (twos_a, o) = csa(o, d(4), d(5));
+        let (twos_b, o) = csa(o, d(6), d(7));
+        let (fours_b, t) = csa(t, twos_a, twos_b);
+        let (eights_a, f) = csa(fours, fours_a, fours_b);
+        let (twos_a, o) = csa(o, d(8), d(9));
+        let (twos_b, o) = csa(o, d(10), d(11));
+        let (fours_a, t) = csa(t, twos_a, twos_b);
+        let (twos_a, o) = csa(o, d(12), d(13));
+        let (twos_b, o) = csa(o, d(14), d(15));
+        let (fours_b, t) = csa(t, twos_a, twos_b);
+        let (eights_b, f) = csa(f, fours_a, fours_b);
+        let (sixteens, e) = csa(eights, eights_a, eights_b);
+        ones = o;
+        twos = t;
+        fours = f;
+        eights = e;
+        add_bit(high, sixteens);
+    }
+    low[0] = ones;
+    low[1] = twos;
+    low[2] = fours;
+    low[3] = eights;
+    for (c, &fill) in fills.iter().enumerate().skip(groups * 16) {
+        add_bit(planes, load(cols, c * stride + off, fill));
+    }
+}

@@ -1,0 +1,234 @@
+//! AVX-512 path (F + BW + VPOPCNTDQ): k-masks turn pattern bits straight into lane predicates, `vpternlogq`
+//! does a carry-save adder in two instructions, `vpopcntq` counts 512 bits at once.
+//!
+//! Safety (all functions): the CPU must support `avx512f`, `avx512bw` and `avx512vpopcntdq`; slice lengths
+//! are as documented in `bits::generic` (bit rows a multiple of 8 words, 64 lanes per word). Every pointer
+//! read or written below stays inside the slice it came from: loops run over whole words/stripes only.
+
+use crate::bits::STRIPE;
+use std::arch::x86_64::*;
+
+const XOR3: i32 = 0x96;
+const MAJ3: i32 = 0xE8;
+
+#[inline(always)]
+unsafe fn ld(p: &[u64], at: usize) -> __m512i {
+    debug_assert!(at + STRIPE <= p.len());
+    _mm512_loadu_si512(p.as_ptr().add(at).cast())
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+pub unsafe fn delta(a: &[u64], b: &[u64], col: &[u64], lab: &[u64], fill: u64) -> i64 {
+    let n = a.len().min(b.len()).min(col.len()).min(lab.len()) / STRIPE * STRIPE;
+    let f = _mm512_set1_epi64(fill as i64);
+    let mut up = _mm512_setzero_si512();
+    let mut down = _mm512_setzero_si512();
+    let mut w = 0;
+    while w < n {
+        let y = _mm512_ternarylogic_epi64::<XOR3>(ld(col, w), ld(lab, w), f);
+        up = _mm512_add_epi64(up, _mm512_popcnt_epi64(_mm512_andnot_si512(y, ld(a, w))));
+        down = _mm512_add_epi64(down, _mm512_popcnt_epi64(_mm512_and_si512(y, ld(b, w))));
+        w += STRIPE;
+    }
+    _mm512_reduce_add_epi64(up) - _mm512_reduce_add_epi64(down)
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+pub unsafe fn popcount(words: &[u64]) -> u64 {
+    let n = words.len() / STRIPE * STRIPE;
+    let mut acc = _mm512_setzero_si512();
+    let mut w = 0;
+    while w < n {
+        acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(ld(words, w)));
+        w += STRIPE;
+    }
+    _mm512_reduce_add_epi64(acc) as u64 + crate::bits::generic::popcount(&words[n..])
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+pub unsafe fn update_classify(
+    lanes: &mut [i16],
+    col: &[u64],
+    lab: &[u64],
+    fill: u64,
+    eq1: &mut [u64],
+    eqm1: &mut [u64],
+    neg: &mut [u64],
+) {
+    let words = lanes.len() / 64;
+    assert!(col.len() >= words && lab.len() >= words && eq1.len() >= words);
+    assert!(eqm1.len() >= words && neg.len() >= words);
+    let m2 = _mm512_set1_epi16(-2);
+    let p4 = _mm512_set1_epi16(4);
+    let one = _mm512_set1_epi16(1);
+    let mone = _mm512_set1_epi16(-1);
+    let base = lanes.as_mut_ptr();
+    for w in 0..words {
+        let y = col[w] ^ lab[w] ^ fill;
+        let (mut e1, mut em1, mut ng) = (0u64, 0u64, 0u64);
+        for h in 0..2 {
+            let p = base.add(w * 64 + h * 32);
+            let k = (y >> (32 * h)) as u32;
+            let v = _mm512_add_epi16(_mm512_loadu_si512(p.cast()), m2);
+            let v = _mm512_mask_add_epi16(v, k, v, p4);
+            _mm512_storeu_si512(p.cast(), v);
+            e1 |= (_mm512_cmpeq_epi16_mask(v, one) as u64) << (32 * h);
+            em1 |= (_mm512_cmpeq_epi16_mask(v, mone) as u64) << (32 * h);
+            ng |= (_mm512_movepi16_mask(v) as u64) << (32 * h);
+        }
+        eq1[w] = e1;
+        eqm1[w] = em1;
+        neg[w] = ng;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+pub unsafe fn relu_update(
+    lam: &mut [i16],
+    g: &mut [i16],
+    col: &[u64],
+    lab: &[u64],
+    fill: u64,
+    cfill: u64,
+    out: [&mut [u64]; 4],
+) {
+    let [g0, z, h0, h2] = out;
+    let words = lam.len() / 64;
+    assert!(g.len() >= lam.len() && col.len() >= words && lab.len() >= words);
+    assert!(g0.len() >= words && z.len() >= words && h0.len() >= words && h2.len() >= words);
+    let m2 = _mm512_set1_epi16(-2);
+    let p4 = _mm512_set1_epi16(4);
+    let zero = _mm512_setzero_si512();
+    let two = _mm512_set1_epi16(2);
+    let (pl, pg) = (lam.as_mut_ptr(), g.as_mut_ptr());
+    for w in 0..words {
+        let x = col[w] ^ fill;
+        let s = lab[w] ^ cfill;
+        let (mut bg0, mut bz, mut bh0, mut bh2) = (0u64, 0u64, 0u64, 0u64);
+        for h in 0..2 {
+            let at = w * 64 + h * 32;
+            let old = _mm512_loadu_si512(pl.add(at).cast());
+            let new = _mm512_add_epi16(old, m2);
+            let new = _mm512_mask_add_epi16(new, (x >> (32 * h)) as u32, new, p4);
+            _mm512_storeu_si512(pl.add(at).cast(), new);
+            let d = _mm512_sub_epi16(_mm512_max_epi16(new, zero), _mm512_max_epi16(old, zero));
+            let gv = _mm512_loadu_si512(pg.add(at).cast());
+            let gv = _mm512_mask_blend_epi16(
+                (s >> (32 * h)) as u32,
+                _mm512_add_epi16(gv, d),
+                _mm512_sub_epi16(gv, d),
+            );
+            _mm512_storeu_si512(pg.add(at).cast(), gv);
+            let sh = 32 * h;
+            bg0 |= (_mm512_cmpge_epi16_mask(new, zero) as u64) << sh;
+            bz |= (_mm512_cmpeq_epi16_mask(new, zero) as u64) << sh;
+            bh0 |= (_mm512_cmpeq_epi16_mask(gv, zero) as u64) << sh;
+            bh2 |= (_mm512_cmpeq_epi16_mask(gv, two) as u64) << sh;
+        }
+        g0[w] = bg0;
+        z[w] = bz;
+        h0[w] = bh0;
+        h2[w] = bh2;
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+pub unsafe fn accumulate(lanes: &mut [i32], bits: &[u64], fill: u64) {
+    let words = lanes.len() / 64;
+    assert!(bits.len() >= words);
+    let one = _mm512_set1_epi32(1);
+    let two = _mm512_set1_epi32(2);
+    let p = lanes.as_mut_ptr();
+    for w in 0..words {
+        let x = bits[w] ^ fill;
+        for q in 0..4 {
+            let at = p.add(w * 64 + q * 16);
+            let v = _mm512_add_epi32(_mm512_loadu_si512(at.cast()), one);
+            let v = _mm512_mask_sub_epi32(v, (x >> (16 * q)) as u16, v, two);
+            _mm512_storeu_si512(at.cast(), v);
+        }
+    }
+}
+
+#[inline(always)]
+unsafe fn csa(a: __m512i, b: __m512i, c: __m512i) -> (__m512i, __m512i) {
+    (
+        _mm512_ternarylogic_epi64::<MAJ3>(a, b, c),
+        _mm512_ternarylogic_epi64::<XOR3>(a, b, c),
+    )
+}
+
+#[inline(always)]
+unsafe fn add_bit(planes: &mut [__m512i], mut carry: __m512i) {
+    for p in planes.iter_mut() {
+        let c = _mm512_and_si512(*p, carry);
+        *p = _mm512_xor_si512(*p, carry);
+        carry = c;
+        if _mm512_test_epi64_mask(carry, carry) == 0 {
+            break;
+        }
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+pub unsafe fn vcount(
+    cols: &[u64],
+    stride: usize,
+    off: usize,
+    fills: &[u64],
+    planes: &mut [[u64; STRIPE]],
+) {
+    let ncols = fills.len();
+    assert!(planes.len() >= 4 && (usize::BITS - ncols.leading_zeros()) as usize <= planes.len());
+    if ncols > 0 {
+        assert!((ncols - 1) * stride + off + STRIPE <= cols.len());
+    }
+    let d = |c: usize| {
+        _mm512_xor_si512(
+            ld(cols, c * stride + off),
+            _mm512_set1_epi64(fills[c] as i64),
+        )
+    };
+    let zero = _mm512_setzero_si512();
+    let mut acc = [zero; 32];
+    let nplanes = planes.len().min(32);
+    let (low, high) = acc[..nplanes].split_at_mut(4);
+    let (mut ones, mut twos, mut fours, mut eights) = (zero, zero, zero, zero);
+    for g in 0..ncols / 16 {
+        let b = g * 16;
+        let (twos_a, o) = csa(ones, d(b), d(b + 1));
+        let (twos_b, o) = csa(o, d(b + 2), d(b + 3));
+        let (fours_a, t) = csa(twos, twos_a, twos_b);
+        let (twos_a, o) = csa(o, d(b + 4), d(b + 5));
+        let (twos_b, o) = csa(o, d(b + 6), d(b + 7));
+        let (fours_b, t) = csa(t, twos_a, twos_b);
+        let (eights_a, f) = csa(fours, fours_a, fours_b);
+        let (twos_a, o) = csa(o, d(b + 8), d(b + 9));
+        let (twos_b, o) = csa(o, d(b + 10), d(b + 11));
+        let (fours_a, t) = csa(t, twos_a, twos_b);
+        let (twos_a, o) = csa(o, d(b + 12), d(b + 13));
+        let (twos_b, o) = csa(o, d(b + 14), d(b + 15));
+        let (fours_b, t) = csa(t, twos_a, twos_b);
+        let (eights_b, f) = csa(f, fours_a, fours_b);
+        let (sixteens, e) = csa(eights, eights_a, eights_b);
+        ones = o;
+        twos = t;
+        fours = f;
+        eights = e;
+        add_bit(high, sixteens);
+    }
+    low[0] = ones;
+    low[1] = twos;
+    low[2] = fours;
+    low[3] = eights;
+    for c in ncols / 16 * 16..ncols {
+        add_bit(&mut acc[..nplanes], d(c));
+    }
+    for (p, v) in planes.iter_mut().zip(acc.iter()) {
+        _mm512_storeu_si512(p.as_mut_ptr().cast(), *v);
+    }
+    for p in planes.iter_mut().skip(nplanes) {
+        *p = [0; STRIPE];
+    }
+}

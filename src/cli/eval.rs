@@ -1,0 +1,41 @@
+use densemc::bits::Kernels;
+use densemc::instance::Instance;
+use densemc::weights::Weights;
+use densemc::{model, Result};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Instance file (text or binary)
+    #[arg(long)]
+    pub instance: PathBuf,
+    /// Weights W: a file holding N '+'/'-' characters, or a densemc result JSON
+    #[arg(long)]
+    pub weights: PathBuf,
+    /// Print one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let inst = Instance::read(&a.instance)?;
+    let w = Weights::read(&a.weights, inst.n())?;
+    let kern = Kernels::best();
+    let e = model::fast::errors(&inst, &w, kern);
+    let frac = e as f64 / inst.p() as f64;
+    if a.json {
+        let v = serde_json::json!({
+            "densemc_version": densemc::VERSION, "instance": a.instance, "weights": a.weights,
+            "n": inst.n(), "p": inst.p(), "k": inst.k(), "activation": inst.activation(),
+            "errors": e, "error_fraction": frac, "solution": e == 0, "kernel_path": kern.path().name(),
+        });
+        println!("{v}");
+    } else {
+        println!(
+            "errors {e} of P={} (fraction {frac:.6}){}",
+            inst.p(),
+            if e == 0 { ": a solution" } else { "" }
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+use densemc::arch::{Activation, Arch};
+use densemc::instance::{pattern_count, Format, Instance};
+use densemc::{fsio, model, Result};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// N, the number of binary weights (all hidden units together)
+    #[arg(long = "n", value_name = "N")]
+    pub n: usize,
+    /// α = P/N, patterns per weight (P = round(αN))
+    #[arg(long, value_name = "ALPHA")]
+    pub alpha: f64,
+    /// K, the number of hidden units (1 for the perceptron)
+    #[arg(long = "k", value_name = "K", default_value_t = 1)]
+    pub k: usize,
+    /// Hidden units: perceptron (K=1, N odd), sign (K odd, N/K odd), relu (K even, N/K even)
+    #[arg(long, value_enum, default_value_t = Activation::Perceptron)]
+    pub activation: Activation,
+    /// Labels σ^μ from a random teacher network of the same architecture (a solution then exists)
+    #[arg(long)]
+    pub teacher: bool,
+    /// Master seed of the instance
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output file (written atomically)
+    #[arg(long)]
+    pub out: PathBuf,
+    /// File format: text (interchange) or binary (bit-packed, 8× smaller)
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let arch = Arch::new(a.n, a.k, a.activation)?;
+    let p = pattern_count(a.n, a.alpha)?;
+    eprintln!(
+        "generating {arch} P={p}: {} in memory",
+        fsio::human_bytes(Instance::memory_for(a.n, p))
+    );
+    let (inst, _) = model::generate(arch, a.alpha, a.seed, a.teacher)?;
+    inst.write(&a.out, a.format)?;
+    println!(
+        "wrote {} ({arch} P={p} α={:.4} checksum {:016x})",
+        a.out.display(),
+        inst.alpha(),
+        inst.checksum()
+    );
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! The compact binary instance format (little-endian), for large N:
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 8 | magic `DMCINST\0` |
+//! | 4 | format version (1) |
+//! | 8, 8, 4 | N, P, K |
+//! | 1 | activation: 0 perceptron, 1 sign, 2 relu |
+//! | 1 | flags: bit 0 origin known, bit 1 teacher labels |
+//! | 2 | zero |
+//! | 8, 8 | α (f64) and seed of the generator (zero when unknown) |
+//! | N·⌈P/64⌉·8 | the columns ξ_i, ⌈P/64⌉ words each, bit 1 = −1, bits past P zero |
+//! | ⌈P/64⌉·8 | the label plane σ |
+//! | 8 | checksum: `Instance::checksum` (XXH3-64 of the content) |
+
+use super::{activation_code, activation_from_code, Instance, Origin};
+use crate::arch::Arch;
+use crate::error::{Error, Result};
+use crate::fsio::write_atomic;
+use std::io::{BufReader, Read, Write};
+use std::path::Path;
+
+pub const MAGIC: &[u8; 8] = b"DMCINST\0";
+const VERSION: u32 = 1;
+const HEADER_BYTES: u64 = 8 + 4 + 8 + 8 + 4 + 1 + 1 + 2 + 8 + 8;
+
+/// Writes the binary format atomically.
+pub fn write_binary(inst: &Instance, path: &Path) -> Result<()> {
+    let pw = inst.p().div_ceil(64);
+    write_atomic(path, |w| {
+        w.write_all(MAGIC)?;
+        w.write_all(&VERSION.to_le_bytes())?;
+        w.write_all(&(inst.n() as u64).to_le_bytes())?;
+        w.write_all(&(inst.p() as u64).to_le_bytes())?;
+        w.write_all(&(inst.k() as u32).to_le_bytes())?;
+        let o = inst.origin();
+        let flags = o.map_or(0u8, |o| 1 | (o.teacher as u8) << 1);
+        w.write_all(&[activation_code(inst.activation()), flags, 0, 0])?;
+        w.write_all(&o.map_or(0.0, |o| o.alpha).to_le_bytes())?;
+        w.write_all(&o.map_or(0, |o| o.seed).to_le_bytes())?;
+        let mut buf = Vec::with_capacity(pw * 8);
+        for i in 0..inst.n() {
+            buf.clear();
+            for x in &inst.col(i)[..pw] {
+                buf.extend_from_slice(&x.to_le_bytes());
+            }
+            w.write_all(&buf)?;
+        }
+        for x in &inst.labels()[..pw] {
+            w.write_all(&x.to_le_bytes())?;
+        }
+        w.write_all(&inst.checksum().to_le_bytes())
+    })
+}
+
+/// Reads the binary format, checking magic, version, sizes, length, padding bits and checksum.
+pub fn read_binary(path: &Path) -> Result<Instance> {
+    let file =
+        std::fs::File::open(path).map_err(|e| Error::io(path, "cannot open the instance", e))?;
+    let len = file
+        .metadata()
+        .map_err(|e| Error::io(path, "cannot read the instance", e))?
+        .len();
+    let mut r = BufReader::with_capacity(1 << 20, file);
+    let bad = |m: String| Error::at(path, None, m);
+    if len < HEADER_BYTES {
+        return Err(bad(format!(
+            "truncated: {len} bytes is shorter than the {HEADER_BYTES}-byte binary header"
+        )));
+    }
+    let mut h = [0u8; HEADER_BYTES as usize];
+    r.read_exact(&mut h)
+        .map_err(|e| Error::io(path, "cannot read the instance header", e))?;
+    let u32_at = |o: usize| u32::from_le_bytes(h[o..o + 4].try_into().unwrap());
+    let u64_at = |o: usize| u64::from_le_bytes(h[o..o + 8].try_into().unwrap());
+    if &h[..8] != MAGIC {
+        return Err(bad("not a densemc binary instance (bad magic)".into()));
+    }
+    let version = u32_at(8);
+    if version != VERSION {
+        return Err(bad(format!(
+            "binary format version {version} is not supported (this densemc reads {VERSION})"
+        )));
+    }
+    let (n, p, k) = (u64_at(12), u64_at(20), u32_at(28));
+    let act = activation_from_code(h[32])
+        .ok_or_else(|| bad(format!("field activation: unknown code {}", h[32])))?;
+    let flags = h[33];
+    let n = usize::try_from(n).map_err(|_| bad(format!("field N={n} is too large")))?;
+    let p = usize::try_from(p).map_err(|_| bad(format!("field P={p} is too large")))?;
+    let arch = Arch::new(n, k as usize, act).map_err(|e| bad(format!("header: {e}")))?;
+    let pw = p.div_ceil(64) as u128;
+    let expect = HEADER_BYTES as u128 + (n as u128 + 1) * pw * 8 + 8;
+    if (len as u128) != expect {
+        let what = if (len as u128) < expect {
+            "truncated"
+        } else {
+            "too long"
+        };
+        return Err(bad(format!(
+            "{what}: N={n}, P={p} need {expect} bytes, the file has {len}"
+        )));
+    }
+    let mut inst = Instance::zeroed(arch, p).map_err(|e| bad(e.to_string()))?;
+    if flags & 1 == 1 {
+        inst.set_origin(Some(Origin {
+            alpha: f64::from_le_bytes(h[36..44].try_into().unwrap()),
+            seed: u64_at(44),
+            teacher: flags & 2 == 2,
+        }));
+    }
+    let pw = pw as usize;
+    let mut buf = vec![0u8; pw * 8];
+    let mut read_row = |r: &mut BufReader<std::fs::File>, row: &mut [u64]| -> Result<()> {
+        r.read_exact(&mut buf)
+            .map_err(|e| Error::io(path, "cannot read the instance", e))?;
+        for (x, b) in row[..pw].iter_mut().zip(buf.chunks_exact(8)) {
+            *x = u64::from_le_bytes(b.try_into().unwrap());
+        }
+        Ok(())
+    };
+    for i in 0..n {
+        read_row(&mut r, inst.col_mut(i))?;
+    }
+    read_row(&mut r, inst.labels_mut())?;
+    let mut c = [0u8; 8];
+    r.read_exact(&mut c)
+        .map_err(|e| Error::io(path, "cannot read the instance checksum", e))?;
+    if !inst.padding_is_clean() {
+        return Err(bad(format!(
+            "corrupt: bits past P={p} are set in a pattern column or the label plane"
+        )));
+    }
+    let (want, got) = (u64::from_le_bytes(c), inst.checksum());
+    if want != got {
+        return Err(bad(format!(
+            "corrupt: checksum {got:016x} does not match the stored {want:016x}"
+        )));
+    }
+    Ok(inst)
+}

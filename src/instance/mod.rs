@@ -1,0 +1,259 @@
+//! A storage problem: P patterns ξ^μ ∈ {±1}^N with labels σ^μ, bit-packed for the Monte Carlo.
+//!
+//! Layout (bit 1 = −1): for each input i a *column* of `stride` words holding the bits ξ_i^μ over the
+//! patterns μ (bit μ%64 of word μ/64), and a *label plane* of the same shape holding σ^μ. Inputs are in
+//! network order (hidden unit 0's block of n = N/K inputs first). `stride` is P rounded up to 512 bits, so
+//! the kernels walk whole aligned stripes; bits past P are zero. One copy takes ≈ N·P/8 bytes.
+
+mod binary;
+mod generate;
+mod text;
+
+pub use binary::{read_binary, write_binary, MAGIC};
+pub use generate::{generate_random, pattern_count};
+pub use text::{read_text, write_text};
+
+use crate::arch::{Activation, Arch};
+use crate::bits::{words_for_bits, AlignedWords};
+use crate::error::{Error, Result};
+use crate::fsio;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// How an instance was generated, when known (kept in files so results can cite it).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Origin {
+    /// α = P/N requested.
+    pub alpha: f64,
+    /// Master seed.
+    pub seed: u64,
+    /// Labels produced by a random teacher of the same architecture.
+    pub teacher: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Instance {
+    arch: Arch,
+    p: usize,
+    stride: usize,
+    cols: AlignedWords,
+    labels: AlignedWords,
+    origin: Option<Origin>,
+}
+
+/// On-disk/in-memory file format of an instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// One `+`/`-` line per pattern: for interchange (8× larger than binary).
+    Text,
+    /// Bit-packed with a header and checksum: for large N.
+    Binary,
+}
+
+impl Instance {
+    /// Bytes the bit-packed instance takes for these sizes (columns + label plane).
+    pub fn memory_for(n: usize, p: usize) -> u64 {
+        (n as u64 + 1) * words_for_bits(p) as u64 * 8
+    }
+
+    /// All patterns +1 and all labels +1, after checking that the memory can be had.
+    pub fn zeroed(arch: Arch, p: usize) -> Result<Self> {
+        if p == 0 {
+            return Err(Error::input(
+                "P=0 patterns: use α > 0 so that P = round(αN) ≥ 1",
+            ));
+        }
+        if p > u32::MAX as usize {
+            return Err(Error::input(format!(
+                "P={p} is too large (at most {})",
+                u32::MAX
+            )));
+        }
+        let bytes = Self::memory_for(arch.n, p);
+        fsio::check_memory(bytes, &format!("an instance with N={} and P={p}", arch.n))?;
+        let stride = words_for_bits(p);
+        let oom = |_| {
+            Error::input(format!(
+                "cannot allocate {} for the instance",
+                fsio::human_bytes(bytes)
+            ))
+        };
+        let cols = AlignedWords::try_zeroed(arch.n * stride).map_err(oom)?;
+        let labels = AlignedWords::try_zeroed(stride).map_err(oom)?;
+        Ok(Instance {
+            arch,
+            p,
+            stride,
+            cols,
+            labels,
+            origin: None,
+        })
+    }
+
+    pub fn arch(&self) -> Arch {
+        self.arch
+    }
+    pub fn n(&self) -> usize {
+        self.arch.n
+    }
+    pub fn k(&self) -> usize {
+        self.arch.k
+    }
+    pub fn activation(&self) -> Activation {
+        self.arch.activation
+    }
+    /// P, the number of patterns.
+    pub fn p(&self) -> usize {
+        self.p
+    }
+    /// α = P/N as stored.
+    pub fn alpha(&self) -> f64 {
+        self.p as f64 / self.arch.n as f64
+    }
+    /// Words per column (and per label plane / margin mask).
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+    pub fn origin(&self) -> Option<Origin> {
+        self.origin
+    }
+    pub fn set_origin(&mut self, o: Option<Origin>) {
+        self.origin = o;
+    }
+    /// Bytes held by this instance.
+    pub fn memory_bytes(&self) -> u64 {
+        ((self.cols.len() + self.labels.len()) * 8) as u64
+    }
+
+    /// All columns, `stride` words each, in input order.
+    pub fn cols(&self) -> &[u64] {
+        self.cols.as_slice()
+    }
+    /// The bit column ξ_i^μ over μ.
+    pub fn col(&self, i: usize) -> &[u64] {
+        &self.cols.as_slice()[i * self.stride..(i + 1) * self.stride]
+    }
+    pub(crate) fn col_mut(&mut self, i: usize) -> &mut [u64] {
+        let s = self.stride;
+        &mut self.cols.as_mut_slice()[i * s..(i + 1) * s]
+    }
+    pub(crate) fn cols_mut(&mut self) -> &mut [u64] {
+        self.cols.as_mut_slice()
+    }
+    /// The label plane σ^μ.
+    pub fn labels(&self) -> &[u64] {
+        self.labels.as_slice()
+    }
+    pub(crate) fn labels_mut(&mut self) -> &mut [u64] {
+        self.labels.as_mut_slice()
+    }
+
+    /// ξ_i^μ as ±1.
+    #[inline]
+    pub fn xi(&self, i: usize, mu: usize) -> i8 {
+        let bit = (self.cols.as_slice()[i * self.stride + mu / 64] >> (mu % 64)) & 1;
+        1 - 2 * bit as i8
+    }
+    /// σ^μ as ±1.
+    #[inline]
+    pub fn sigma(&self, mu: usize) -> i8 {
+        1 - 2 * ((self.labels.as_slice()[mu / 64] >> (mu % 64)) & 1) as i8
+    }
+    pub fn set_xi(&mut self, i: usize, mu: usize, v: i8) {
+        let w = &mut self.cols.as_mut_slice()[i * self.stride + mu / 64];
+        let m = 1u64 << (mu % 64);
+        if v < 0 {
+            *w |= m
+        } else {
+            *w &= !m
+        }
+    }
+    pub fn set_sigma(&mut self, mu: usize, v: i8) {
+        let w = &mut self.labels.as_mut_slice()[mu / 64];
+        let m = 1u64 << (mu % 64);
+        if v < 0 {
+            *w |= m
+        } else {
+            *w &= !m
+        }
+    }
+
+    /// A 64-bit XXH3 checksum of the content (sizes, activation, patterns, labels), independent of the
+    /// file format and of the in-memory padding: equal checksums mean the same storage problem.
+    pub fn checksum(&self) -> u64 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(b"densemc-instance");
+        for x in [
+            self.arch.n as u64,
+            self.p as u64,
+            self.arch.k as u64,
+            activation_code(self.arch.activation) as u64,
+        ] {
+            h.update(&x.to_le_bytes());
+        }
+        let pw = self.p.div_ceil(64);
+        let mut buf = Vec::with_capacity(pw * 8);
+        for i in 0..self.arch.n {
+            buf.clear();
+            for w in &self.col(i)[..pw] {
+                buf.extend_from_slice(&w.to_le_bytes());
+            }
+            h.update(&buf);
+        }
+        for w in &self.labels()[..pw] {
+            h.update(&w.to_le_bytes());
+        }
+        h.digest()
+    }
+
+    /// Whether any bit past P is set (files must keep them zero).
+    pub(crate) fn padding_is_clean(&self) -> bool {
+        let (p, s) = (self.p, self.stride);
+        let clean = |row: &[u64]| {
+            row.iter()
+                .enumerate()
+                .all(|(w, &x)| x & !crate::bits::valid_mask(w, p) == 0)
+        };
+        clean(self.labels()) && (0..self.arch.n).all(|i| clean(&self.cols()[i * s..(i + 1) * s]))
+    }
+
+    /// Reads an instance, text or binary (told apart by the binary magic).
+    pub fn read(path: &Path) -> Result<Instance> {
+        let mut head = [0u8; 8];
+        let n = {
+            use std::io::Read;
+            let mut f = std::fs::File::open(path)
+                .map_err(|e| Error::io(path, "cannot open the instance", e))?;
+            f.read(&mut head)
+                .map_err(|e| Error::io(path, "cannot read the instance", e))?
+        };
+        if n == 8 && &head == MAGIC {
+            read_binary(path)
+        } else {
+            read_text(path)
+        }
+    }
+
+    /// Writes an instance atomically in the given format.
+    pub fn write(&self, path: &Path, format: Format) -> Result<()> {
+        match format {
+            Format::Text => write_text(self, path),
+            Format::Binary => write_binary(self, path),
+        }
+    }
+}
+
+pub(crate) fn activation_code(a: Activation) -> u8 {
+    match a {
+        Activation::Perceptron => 0,
+        Activation::Sign => 1,
+        Activation::Relu => 2,
+    }
+}
+
+pub(crate) fn activation_from_code(c: u8) -> Option<Activation> {
+    [Activation::Perceptron, Activation::Sign, Activation::Relu]
+        .get(c as usize)
+        .copied()
+}

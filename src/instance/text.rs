@@ -1,0 +1,212 @@
+//! The text instance format, for interchange with other tools.
+//!
+//! ```text
+//! densemc-instance v1 n=<N> p=<P> k=<K> activation=<perceptron|sign|relu>
+//! # comment lines (starting with '#') may follow anywhere after line 1
+//! +-+--+…+ -        ← P lines: N characters ξ_1..ξ_N as '+'/'-' (unit 0's block first), a space, σ
+//! ```
+//! densemc writes a comment `# origin alpha=<α> seed=<S> teacher=<true|false>` when it generated the
+//! instance, and reads it back when present; any other comment is ignored.
+
+use super::{Instance, Origin};
+use crate::arch::{Activation, Arch};
+use crate::error::{Error, Result};
+use crate::fsio::write_atomic;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+
+const HEADER_HELP: &str =
+    "expected the header 'densemc-instance v1 n=<N> p=<P> k=<K> activation=<perceptron|sign|relu>'";
+
+fn parse_header(line: &str, path: &Path) -> Result<(usize, usize, usize, Activation)> {
+    let err = |m: String| Error::at(path, Some(1), m);
+    let t: Vec<&str> = line.split_whitespace().collect();
+    if t.len() != 6 || t[0] != "densemc-instance" {
+        return Err(err(HEADER_HELP.to_string()));
+    }
+    if t[1] != "v1" {
+        return Err(err(format!(
+            "format version {:?} is not supported (this densemc reads v1)",
+            t[1]
+        )));
+    }
+    let field = |tok: &str, key: &str| -> Result<String> {
+        tok.strip_prefix(key)
+            .and_then(|v| v.strip_prefix('='))
+            .map(str::to_string)
+            .ok_or_else(|| err(format!("field {:?}: {HEADER_HELP}", tok)))
+    };
+    let num = |tok: &str, key: &str| -> Result<usize> {
+        let v = field(tok, key)?;
+        v.parse()
+            .map_err(|_| err(format!("field {key}={v:?} is not a non-negative integer")))
+    };
+    let n = num(t[2], "n")?;
+    let p = num(t[3], "p")?;
+    let k = num(t[4], "k")?;
+    let a = field(t[5], "activation")?;
+    let act = Activation::parse(&a)
+        .ok_or_else(|| err(format!("activation={a:?}: use perceptron, sign or relu")))?;
+    Ok((n, p, k, act))
+}
+
+fn parse_origin(line: &str) -> Option<Origin> {
+    let rest = line.strip_prefix("# origin ")?;
+    let (mut alpha, mut seed, mut teacher) = (None, None, None);
+    for tok in rest.split_whitespace() {
+        let (k, v) = tok.split_once('=')?;
+        match k {
+            "alpha" => alpha = v.parse().ok(),
+            "seed" => seed = v.parse().ok(),
+            "teacher" => teacher = v.parse().ok(),
+            _ => {}
+        }
+    }
+    Some(Origin {
+        alpha: alpha?,
+        seed: seed?,
+        teacher: teacher?,
+    })
+}
+
+/// Reads a text instance, with an error naming the file and line for anything malformed.
+pub fn read_text(path: &Path) -> Result<Instance> {
+    let file =
+        std::fs::File::open(path).map_err(|e| Error::io(path, "cannot open the instance", e))?;
+    let file_len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+    let mut r = BufReader::with_capacity(1 << 20, file);
+    let mut buf = Vec::new();
+    let read_line = |r: &mut BufReader<std::fs::File>, buf: &mut Vec<u8>| -> Result<usize> {
+        buf.clear();
+        r.read_until(b'\n', buf)
+            .map_err(|e| Error::io(path, "cannot read the instance", e))
+    };
+    if read_line(&mut r, &mut buf)? == 0 {
+        return Err(Error::at(
+            path,
+            None,
+            "the file is empty; expected a densemc instance",
+        ));
+    }
+    let header = std::str::from_utf8(&buf)
+        .map_err(|_| Error::at(path, Some(1), HEADER_HELP))?
+        .trim_end()
+        .to_string();
+    let (n, p, k, act) = parse_header(&header, path)?;
+    let arch = Arch::new(n, k, act).map_err(|e| Error::at(path, Some(1), e))?;
+    // Each pattern line takes at least N+2 bytes: a short file is truncated, and we say so before allocating.
+    let need = (p as u128) * (n as u128 + 2);
+    if (file_len as u128) < need {
+        return Err(Error::at(
+            path,
+            None,
+            format!("truncated: the header announces P={p} patterns of N={n} inputs (≥ {need} bytes) but the file has {file_len} bytes"),
+        ));
+    }
+    let mut inst = Instance::zeroed(arch, p).map_err(|e| Error::at(path, Some(1), e))?;
+    let mut mu = 0usize;
+    let mut line_no = 1usize;
+    loop {
+        let got = read_line(&mut r, &mut buf)?;
+        if got == 0 {
+            break;
+        }
+        line_no += 1;
+        let mut line: &[u8] = &buf;
+        while let Some((&last, rest)) = line.split_last() {
+            if last == b'\n' || last == b'\r' {
+                line = rest;
+            } else {
+                break;
+            }
+        }
+        if line.first() == Some(&b'#') {
+            if let Some(o) = std::str::from_utf8(line).ok().and_then(parse_origin) {
+                inst.set_origin(Some(o));
+            }
+            continue;
+        }
+        if mu == p {
+            if line.iter().all(|c| c.is_ascii_whitespace()) {
+                continue;
+            }
+            return Err(Error::at(
+                path,
+                Some(line_no),
+                format!("more pattern lines than the header's p={p}"),
+            ));
+        }
+        if line.len() != n + 2 || line[n] != b' ' {
+            return Err(Error::at(
+                path,
+                Some(line_no),
+                format!("expected {n} '+'/'-' characters, a space and the label '+' or '-' ({} bytes), found {} bytes", n + 2, line.len()),
+            ));
+        }
+        for (i, &c) in line[..n].iter().enumerate() {
+            match c {
+                b'+' => {}
+                b'-' => inst.set_xi(i, mu, -1),
+                _ => {
+                    return Err(Error::at(
+                        path,
+                        Some(line_no),
+                        format!("column {}: {:?} is not '+' or '-'", i + 1, c as char),
+                    ))
+                }
+            }
+        }
+        match line[n + 1] {
+            b'+' => {}
+            b'-' => inst.set_sigma(mu, -1),
+            c => {
+                return Err(Error::at(
+                    path,
+                    Some(line_no),
+                    format!("label {:?} is not '+' or '-'", c as char),
+                ))
+            }
+        }
+        mu += 1;
+    }
+    if mu < p {
+        return Err(Error::at(
+            path,
+            None,
+            format!("truncated: the header announces p={p} patterns, the file has {mu}"),
+        ));
+    }
+    Ok(inst)
+}
+
+/// Writes the text format atomically.
+pub fn write_text(inst: &Instance, path: &Path) -> Result<()> {
+    write_atomic(path, |w| {
+        writeln!(
+            w,
+            "densemc-instance v1 n={} p={} k={} activation={}",
+            inst.n(),
+            inst.p(),
+            inst.k(),
+            inst.activation()
+        )?;
+        if let Some(o) = inst.origin() {
+            writeln!(
+                w,
+                "# origin alpha={} seed={} teacher={}",
+                o.alpha, o.seed, o.teacher
+            )?;
+        }
+        let mut line = vec![0u8; inst.n() + 3];
+        line[inst.n()] = b' ';
+        line[inst.n() + 2] = b'\n';
+        for mu in 0..inst.p() {
+            for (i, c) in line[..inst.n()].iter_mut().enumerate() {
+                *c = if inst.xi(i, mu) > 0 { b'+' } else { b'-' };
+            }
+            line[inst.n() + 1] = if inst.sigma(mu) > 0 { b'+' } else { b'-' };
+            w.write_all(&line)?;
+        }
+        Ok(())
+    })
+}

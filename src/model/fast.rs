@@ -1,0 +1,109 @@
+//! The fast evaluator, on the packed columns.
+//!
+//! [`errors`] never leaves the bit domain: for each stripe of 512 patterns it counts, per pattern, the
+//! mismatches d_l^μ = #{i in block l : W_i ξ_i^μ = −1} with a carry-save (Harley–Seal) tree over the
+//! columns (`Kernels::vcount`), keeps d_l as bit planes, and decides the error with bit-sliced
+//! comparisons, since λ_l = n − 2 d_l:
+//! - perceptron: λ < 0 ⇔ d ≥ (n+1)/2; error = that XOR (σ = −1);
+//! - sign units: unit l votes −1 ⇔ d_l ≥ (n+1)/2; τ = −1 ⇔ at least (K+1)/2 such votes;
+//! - ReLU units: relu(λ_l) = 2(n/2 − min(d_l, n/2)), and the constants cancel between the K/2 units with c = +1
+//!   and the K/2 with c = −1, so h/2 = Σ_{c=−1} m_l − Σ_{c=+1} m_l with m_l = min(d_l, n/2); the error
+//!   σh ≤ 0 is an unsigned comparison of the two sums.
+//!
+//! A final popcount gives E(W). [`fields`] produces the integers λ_l^μ (lane accumulation) when they
+//! are wanted.
+
+use super::{output_of, Fields};
+use crate::arch::Activation;
+use crate::bits::sliced::{add_into, cmp, ge_const, min_const, Stripe};
+use crate::bits::{valid_mask, Kernels, STRIPE};
+use crate::instance::Instance;
+use crate::weights::Weights;
+
+fn bit_len(x: usize) -> usize {
+    (usize::BITS - x.leading_zeros()) as usize
+}
+
+/// E(W) by bit-sliced counting (see the module docs).
+pub fn errors(inst: &Instance, w: &Weights, kern: &Kernels) -> u64 {
+    let arch = inst.arch();
+    assert_eq!(w.len(), arch.n, "weights and instance disagree on N");
+    let (k, n, p, stride) = (arch.k, arch.unit_len(), inst.p(), inst.stride());
+    let fills: Vec<u64> = (0..arch.n).map(|i| w.fill(i)).collect();
+    let cols = inst.cols();
+    let mut planes = vec![[0u64; STRIPE]; bit_len(n).max(4)];
+    let sum_bits = bit_len(k / 2 * (n / 2)) + 1;
+    let mut total = 0u64;
+    for off in (0..stride).step_by(STRIPE) {
+        let sigma: Stripe = inst.labels()[off..off + STRIPE].try_into().unwrap();
+        let block = |l: usize, planes: &mut [Stripe]| {
+            kern.vcount(
+                &cols[l * n * stride..],
+                stride,
+                off,
+                &fills[l * n..(l + 1) * n],
+                planes,
+            )
+        };
+        let err: Stripe = match arch.activation {
+            Activation::Perceptron => {
+                block(0, &mut planes);
+                let neg = ge_const(&planes, n.div_ceil(2) as u64);
+                std::array::from_fn(|j| neg[j] ^ sigma[j])
+            }
+            Activation::Sign => {
+                let mut votes = vec![[0u64; STRIPE]; bit_len(k)];
+                for l in 0..k {
+                    block(l, &mut planes);
+                    add_into(&mut votes, &[ge_const(&planes, n.div_ceil(2) as u64)]);
+                }
+                let neg = ge_const(&votes, k.div_ceil(2) as u64);
+                std::array::from_fn(|j| neg[j] ^ sigma[j])
+            }
+            Activation::Relu => {
+                let mut pos = vec![[0u64; STRIPE]; sum_bits];
+                let mut negs = vec![[0u64; STRIPE]; sum_bits];
+                for l in 0..k {
+                    block(l, &mut planes);
+                    min_const(&mut planes, (n / 2) as u64);
+                    add_into(if arch.c(l) > 0 { &mut pos } else { &mut negs }, &planes);
+                }
+                // h > 0 ⇔ Σ_{c=−1} m > Σ_{c=+1} m.
+                let (gt, eq) = cmp(&negs, &pos);
+                std::array::from_fn(|j| (!sigma[j] & !gt[j]) | (sigma[j] & (gt[j] | eq[j])))
+            }
+        };
+        let masked: Stripe = std::array::from_fn(|j| err[j] & valid_mask(off + j, p));
+        total += kern.popcount(&masked);
+    }
+    total
+}
+
+/// λ_l^μ, outputs and the error count, by accumulating ±1 lanes column by column.
+pub fn fields(inst: &Instance, w: &Weights, kern: &Kernels) -> Fields {
+    let arch = inst.arch();
+    assert_eq!(w.len(), arch.n, "weights and instance disagree on N");
+    let (k, n, p, stride) = (arch.k, arch.unit_len(), inst.p(), inst.stride());
+    let mut lanes = vec![0i32; stride * 64];
+    let mut hidden = vec![0i32; k * p];
+    for l in 0..k {
+        lanes.iter_mut().for_each(|x| *x = 0);
+        for i in l * n..(l + 1) * n {
+            kern.accumulate(&mut lanes, inst.col(i), w.fill(i));
+        }
+        hidden[l * p..(l + 1) * p].copy_from_slice(&lanes[..p]);
+    }
+    let output: Vec<i32> = (0..p)
+        .map(|mu| output_of(&arch, (0..k).map(|l| hidden[l * p + mu])))
+        .collect();
+    let errors = (0..p)
+        .filter(|&mu| arch.is_error(inst.sigma(mu) as i32, output[mu] as i64))
+        .count() as u64;
+    Fields {
+        k,
+        p,
+        hidden,
+        output,
+        errors,
+    }
+}

@@ -1,0 +1,143 @@
+//! Every kernel path against plain per-bit definitions, on random inputs of many sizes.
+
+use densemc::bits::{words_for_bits, Kernels, Path, STRIPE};
+use proptest::prelude::*;
+
+fn bit(row: &[u64], mu: usize) -> u64 {
+    (row[mu / 64] >> (mu % 64)) & 1
+}
+
+fn words(seed: u64, len: usize) -> Vec<u64> {
+    let mut s = seed;
+    (0..len).map(|_| densemc::rng::splitmix64(&mut s)).collect()
+}
+
+fn paths() -> Vec<&'static Kernels> {
+    let ks: Vec<_> = Path::available()
+        .into_iter()
+        .filter_map(Kernels::get)
+        .collect();
+    assert!(ks.iter().any(|k| k.path() == Path::Generic));
+    ks
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn delta_matches_definition(stripes in 1usize..5, seed: u64, fill: bool) {
+        let len = stripes * STRIPE;
+        let (a, b, c, l) = (words(seed, len), words(seed ^ 1, len), words(seed ^ 2, len), words(seed ^ 3, len));
+        let f = if fill { !0 } else { 0 };
+        let mut want = 0i64;
+        for mu in 0..len * 64 {
+            let y = bit(&c, mu) ^ bit(&l, mu) ^ (f & 1);
+            want += (bit(&a, mu) & (1 - y)) as i64 - (bit(&b, mu) & y) as i64;
+        }
+        for k in paths() {
+            prop_assert_eq!(k.delta(&a, &b, &c, &l, f), want, "path {}", k.path());
+            prop_assert_eq!(k.popcount(&a), a.iter().map(|x| x.count_ones() as u64).sum::<u64>());
+        }
+    }
+
+    #[test]
+    fn update_classify_matches_definition(stripes in 1usize..4, seed: u64, fill: bool) {
+        let len = stripes * STRIPE;
+        let (c, l) = (words(seed, len), words(seed ^ 7, len));
+        let lanes0: Vec<i16> = words(seed ^ 9, len * 64).iter().map(|x| (*x % 9) as i16 - 4).collect();
+        let f = if fill { !0 } else { 0 };
+        let mut want = lanes0.clone();
+        for (mu, v) in want.iter_mut().enumerate() {
+            *v += if bit(&c, mu) ^ bit(&l, mu) ^ (f & 1) == 1 { 2 } else { -2 };
+        }
+        for k in paths() {
+            let mut lanes = lanes0.clone();
+            let (mut e1, mut em1, mut ng) = (vec![0; len], vec![0; len], vec![0; len]);
+            k.update_classify(&mut lanes, &c, &l, f, &mut e1, &mut em1, &mut ng);
+            prop_assert_eq!(&lanes, &want, "path {}", k.path());
+            for mu in 0..len * 64 {
+                prop_assert_eq!(bit(&e1, mu) == 1, want[mu] == 1);
+                prop_assert_eq!(bit(&em1, mu) == 1, want[mu] == -1);
+                prop_assert_eq!(bit(&ng, mu) == 1, want[mu] < 0);
+            }
+        }
+    }
+
+    #[test]
+    fn relu_update_matches_definition(stripes in 1usize..4, seed: u64, fill: bool, cneg: bool) {
+        let len = stripes * STRIPE;
+        let (c, l) = (words(seed, len), words(seed ^ 5, len));
+        let lam0: Vec<i16> = words(seed ^ 11, len * 64).iter().map(|x| 2 * ((*x % 7) as i16 - 3)).collect();
+        let g0: Vec<i16> = words(seed ^ 13, len * 64).iter().map(|x| 2 * ((*x % 7) as i16 - 3)).collect();
+        let (f, cf) = (if fill { !0u64 } else { 0 }, if cneg { !0u64 } else { 0 });
+        let (mut lam_w, mut g_w) = (lam0.clone(), g0.clone());
+        for mu in 0..len * 64 {
+            let old = lam_w[mu];
+            let new = old + if bit(&c, mu) ^ (f & 1) == 1 { 2 } else { -2 };
+            lam_w[mu] = new;
+            let s = if bit(&l, mu) ^ (cf & 1) == 1 { -1 } else { 1 };
+            g_w[mu] += s * (new.max(0) - old.max(0));
+        }
+        for k in paths() {
+            let (mut lam, mut g) = (lam0.clone(), g0.clone());
+            let mut o = [vec![0u64; len], vec![0u64; len], vec![0u64; len], vec![0u64; len]];
+            let [o0, o1, o2, o3] = &mut o;
+            k.relu_update(&mut lam, &mut g, &c, &l, f, cf, [o0, o1, o2, o3]);
+            prop_assert_eq!(&lam, &lam_w, "path {}", k.path());
+            prop_assert_eq!(&g, &g_w, "path {}", k.path());
+            for mu in 0..len * 64 {
+                prop_assert_eq!(bit(&o[0], mu) == 1, lam_w[mu] >= 0);
+                prop_assert_eq!(bit(&o[1], mu) == 1, lam_w[mu] == 0);
+                prop_assert_eq!(bit(&o[2], mu) == 1, g_w[mu] == 0);
+                prop_assert_eq!(bit(&o[3], mu) == 1, g_w[mu] == 2);
+            }
+        }
+    }
+
+    #[test]
+    fn accumulate_matches_definition(stripes in 1usize..3, seed: u64, fill: bool) {
+        let len = stripes * STRIPE;
+        let b = words(seed, len);
+        let f = if fill { !0 } else { 0 };
+        let lanes0: Vec<i32> = (0..len * 64).map(|i| i as i32 % 5 - 2).collect();
+        for k in paths() {
+            let mut lanes = lanes0.clone();
+            k.accumulate(&mut lanes, &b, f);
+            for mu in 0..len * 64 {
+                let want = lanes0[mu] + if bit(&b, mu) ^ (f & 1) == 1 { -1 } else { 1 };
+                prop_assert_eq!(lanes[mu], want, "path {}", k.path());
+            }
+        }
+    }
+
+    /// Column counts 0..~100 cover the 16-column carry-save groups and every tail length.
+    #[test]
+    fn vcount_matches_definition(ncols in 0usize..100, stripes in 1usize..3, seed: u64) {
+        let stride = stripes * STRIPE;
+        let cols = words(seed, ncols.max(1) * stride);
+        let fills: Vec<u64> = words(seed ^ 3, ncols).iter().map(|x| if x & 1 == 1 { !0 } else { 0 }).collect();
+        let nplanes = ((usize::BITS - ncols.leading_zeros()) as usize).max(4);
+        for off in (0..stride).step_by(STRIPE) {
+            let mut want = vec![0u64; STRIPE * 64];
+            for (c, f) in fills.iter().enumerate() {
+                for (lane, w) in want.iter_mut().enumerate() {
+                    *w += bit(&cols[c * stride + off..], lane) ^ (f & 1);
+                }
+            }
+            for k in paths() {
+                let mut planes = vec![[0u64; STRIPE]; nplanes];
+                k.vcount(&cols, stride, off, &fills, &mut planes);
+                for (lane, &w) in want.iter().enumerate() {
+                    let got: u64 = (0..nplanes).map(|b| ((planes[b][lane / 64] >> (lane % 64)) & 1) << b).sum();
+                    prop_assert_eq!(got, w, "path {} lane {}", k.path(), lane);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn best_path_is_supported_and_words_round_up() {
+    assert!(Kernels::best().path().supported());
+    assert_eq!(words_for_bits(600), 16);
+}
