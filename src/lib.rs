@@ -25,6 +25,7 @@ pub mod bits;
 pub mod error;
 pub mod fsio;
 pub mod instance;
+pub mod mc;
 pub mod model;
 pub mod rng;
 pub mod weights;

@@ -1,0 +1,135 @@
+//! The incremental Monte Carlo state against from-scratch recomputation, through random move sequences.
+
+use densemc::arch::{Activation, Arch};
+use densemc::bits::{Kernels, Path};
+use densemc::mc::{EnergyKind, Replica, State};
+use densemc::model::{self, reference};
+use densemc::rng;
+use densemc::weights::Weights;
+use rand_core::RngCore;
+
+/// E(W) computed directly from the definitions.
+fn energy_of(inst: &densemc::instance::Instance, w: &Weights, kind: EnergyKind) -> i64 {
+    let f = reference::fields(inst, w);
+    match kind {
+        EnergyKind::Errors => f.errors as i64,
+        EnergyKind::Linear => (0..inst.p())
+            .map(|m| inst.sigma(m) as i64 * f.output[m] as i64)
+            .filter(|&d| d < 0)
+            .map(|d| (-d - 1) / 2 + 1)
+            .sum(),
+    }
+}
+
+fn exercise(arch: Arch, alpha: f64, kind: EnergyKind, teacher: bool, seed: u64, moves: usize) {
+    let (inst, t) = model::generate(arch, alpha, seed, teacher).unwrap();
+    let mut r = rng::stream(seed, "moves", 0);
+    for kern in Path::available().into_iter().filter_map(Kernels::get) {
+        // Start near the teacher when there is one, so that fields sit at the margins.
+        let w0 = t
+            .clone()
+            .unwrap_or_else(|| Weights::random(arch.n, &mut rng::stream(seed, "w0", 0)));
+        let mut st = State::new(&inst, w0, kind, kern).unwrap();
+        st.verify().unwrap();
+        for step in 0..moves {
+            let i = (r.next_u64() % arch.n as u64) as usize;
+            let de = st.delta_energy(i);
+            let mut w2 = st.weights().clone();
+            w2.flip(i);
+            let want = energy_of(&inst, &w2, kind) - energy_of(&inst, st.weights(), kind);
+            assert_eq!(
+                de,
+                want,
+                "{arch} {kind:?} path {} step {step}: ΔE of flipping {i}",
+                kern.path()
+            );
+            if r.next_u64() % 3 != 0 {
+                st.flip(i);
+                assert_eq!(st.weights(), &w2);
+            }
+            if step % 97 == 0 {
+                st.verify().unwrap_or_else(|e| {
+                    panic!("{arch} {kind:?} path {} step {step}: {e}", kern.path())
+                });
+            }
+        }
+        st.verify()
+            .unwrap_or_else(|e| panic!("{arch} {kind:?} path {}: {e}", kern.path()));
+        assert_eq!(st.energy(), energy_of(&inst, st.weights(), kind));
+    }
+}
+
+#[test]
+fn perceptron_errors_and_linear() {
+    for (n, seed) in [(1, 1), (63, 2), (65, 3), (129, 4), (333, 5)] {
+        let arch = Arch::new(n, 1, Activation::Perceptron).unwrap();
+        for teacher in [false, true] {
+            exercise(
+                arch,
+                0.9_f64.max(1.0 / n as f64),
+                EnergyKind::Errors,
+                teacher,
+                seed,
+                400,
+            );
+            exercise(
+                arch,
+                0.7_f64.max(1.0 / n as f64),
+                EnergyKind::Linear,
+                teacher,
+                seed,
+                400,
+            );
+        }
+    }
+}
+
+#[test]
+fn sign_committee() {
+    for (n, k, seed) in [(3, 3, 1), (15, 5, 2), (63, 3, 3), (195, 5, 4), (231, 7, 5)] {
+        let arch = Arch::new(n, k, Activation::Sign).unwrap();
+        for teacher in [false, true] {
+            exercise(
+                arch,
+                0.8_f64.max(1.0 / n as f64),
+                EnergyKind::Errors,
+                teacher,
+                seed,
+                500,
+            );
+        }
+    }
+}
+
+#[test]
+fn relu_committee() {
+    for (n, k, seed) in [(4, 2, 1), (16, 4, 2), (64, 4, 3), (200, 4, 4), (144, 8, 5)] {
+        let arch = Arch::new(n, k, Activation::Relu).unwrap();
+        for teacher in [false, true] {
+            exercise(
+                arch,
+                1.1_f64.max(1.0 / n as f64),
+                EnergyKind::Errors,
+                teacher,
+                seed,
+                500,
+            );
+        }
+    }
+}
+
+#[test]
+fn refuses_what_it_cannot_hold() {
+    let arch = Arch::new(101, 5, Activation::Sign)
+        .unwrap_or_else(|_| Arch::new(105, 5, Activation::Sign).unwrap());
+    let (inst, _) = model::generate(arch, 0.5, 1, false).unwrap();
+    let w = Weights::ones(arch.n);
+    assert!(State::new(&inst, w.clone(), EnergyKind::Linear, Kernels::best()).is_err());
+    assert!(State::new(
+        &inst,
+        Weights::ones(arch.n - 1),
+        EnergyKind::Errors,
+        Kernels::best()
+    )
+    .is_err());
+}
