@@ -28,6 +28,7 @@ pub mod instance;
 pub mod mc;
 pub mod model;
 pub mod rng;
+pub mod solve;
 pub mod weights;
 
 pub use error::{Error, Result};

@@ -1,0 +1,240 @@
+use densemc::arch::{Activation, Arch};
+use densemc::fsio::write_atomic;
+use densemc::instance::Instance;
+use densemc::mc::rsa::Centre;
+use densemc::mc::{EnergyKind, Order, Progress, Ramp, Schedule};
+use densemc::solve::{solve, Algo, Config};
+use densemc::{model, Error, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Defaults, tuned on the perceptron and both committees (see docs/algorithms.md).
+pub const DEFAULT_REPLICAS: usize = 7;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Instance file (text or binary); or give --n and --alpha to generate one from --seed
+    #[arg(long, conflicts_with_all = ["n", "alpha"])]
+    pub instance: Option<PathBuf>,
+    /// Inline instance: N, the number of binary weights
+    #[arg(long = "n", value_name = "N", requires = "alpha")]
+    pub n: Option<usize>,
+    /// Inline instance: α = P/N, patterns per weight
+    #[arg(long, value_name = "ALPHA", requires = "n")]
+    pub alpha: Option<f64>,
+    /// Inline instance: K, the number of hidden units
+    #[arg(long = "k", value_name = "K", default_value_t = 1)]
+    pub k: usize,
+    /// Inline instance: hidden units (perceptron, sign, relu)
+    #[arg(long, value_enum, default_value_t = Activation::Perceptron)]
+    pub activation: Activation,
+    /// Inline instance: labels σ from a random teacher
+    #[arg(long)]
+    pub teacher: bool,
+    /// Master seed: the inline instance, the initial weights and the moves all derive from it
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Algorithm: rsa (replicated, focusing: finds dense solutions) or sa (plain simulated annealing)
+    #[arg(long, value_enum, default_value_t = Algo::Rsa)]
+    pub algo: Algo,
+    /// y, the number of replicas of RSA
+    #[arg(long = "replicas", short = 'y', value_name = "Y", default_value_t = DEFAULT_REPLICAS)]
+    pub replicas: usize,
+    /// RSA coupling: traced (centre summed out) or explicit (centre spins W̃)
+    #[arg(long, value_enum, default_value_t = Centre::Traced)]
+    pub centre: Centre,
+    /// β₀, inverse temperature at the start [default: 2 for rsa, 1 for sa]
+    #[arg(long)]
+    pub beta0: Option<f64>,
+    /// β₁, inverse temperature at the end of the ramp [default: 20 for rsa, 10 for sa]
+    #[arg(long)]
+    pub beta1: Option<f64>,
+    /// γ₀, replica coupling at the start (RSA)
+    #[arg(long, default_value_t = 0.05)]
+    pub gamma0: f64,
+    /// γ₁, replica coupling at the end of the ramp (RSA)
+    #[arg(long, default_value_t = 3.0)]
+    pub gamma1: f64,
+    /// Shape of the β and γ ramps
+    #[arg(long, value_enum, default_value_t = Ramp::Geometric)]
+    pub ramp: Ramp,
+    /// T, sweeps over which β and γ ramp up (then they stay at β₁, γ₁) [default: --max-sweeps]
+    #[arg(long)]
+    pub ramp_sweeps: Option<u64>,
+    /// Schedule file with one `sweep beta gamma` row per step (replaces the ramp flags)
+    #[arg(long, conflicts_with_all = ["beta0", "beta1", "ramp_sweeps"])]
+    pub schedule: Option<PathBuf>,
+    /// Stop after this many sweeps (a sweep is N proposals per replica)
+    #[arg(long, default_value_t = 5000)]
+    pub max_sweeps: u64,
+    /// Site order within a sweep
+    #[arg(long, value_enum, default_value_t = Order::Permutation)]
+    pub order: Order,
+    /// E(W): errors (misclassified patterns) or linear (perceptron: weight flips needed)
+    #[arg(long, value_enum, default_value_t = EnergyKind::Errors)]
+    pub energy: EnergyKind,
+    /// Threads for the RSA replicas (the result is the same for any value)
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Write the result record (JSON) here, atomically
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write a per-sweep CSV: sweep, β, γ, each replica's E, the centre's E, mean overlap q
+    #[arg(long)]
+    pub log: Option<PathBuf>,
+    /// No progress bar
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let (inst, file) = match (&a.instance, a.n, a.alpha) {
+        (Some(p), _, _) => (Instance::read(p)?, Some(p.display().to_string())),
+        (None, Some(n), Some(alpha)) => {
+            let arch = Arch::new(n, a.k, a.activation)?;
+            (model::generate(arch, alpha, a.seed, a.teacher)?.0, None)
+        }
+        _ => {
+            return Err(Error::input(
+                "give an instance: --instance FILE, or --n N --alpha A [--k K --activation …]",
+            ))
+        }
+    };
+    let sa = a.algo == Algo::Sa;
+    let schedule = match &a.schedule {
+        Some(p) => Schedule::read(p)?,
+        None => Schedule::ramp(
+            a.ramp,
+            (
+                a.beta0.unwrap_or(if sa { 1.0 } else { 2.0 }),
+                a.beta1.unwrap_or(if sa { 10.0 } else { 20.0 }),
+            ),
+            if sa { (0.0, 0.0) } else { (a.gamma0, a.gamma1) },
+            a.ramp_sweeps.unwrap_or(a.max_sweeps),
+        )?,
+    };
+    if a.threads == 0 {
+        return Err(Error::input("--threads must be at least 1"));
+    }
+    let cfg = Config {
+        algo: a.algo,
+        replicas: if sa { 1 } else { a.replicas },
+        centre: a.centre,
+        schedule,
+        max_sweeps: a.max_sweeps,
+        order: a.order,
+        energy: a.energy,
+        seed: a.seed,
+        threads: a.threads,
+    };
+    eprintln!(
+        "densemc solve: {} P={} α={:.4}, {} with y={}, {} in memory",
+        inst.arch(),
+        inst.p(),
+        inst.alpha(),
+        if sa { "SA" } else { "RSA" },
+        cfg.replicas,
+        densemc::fsio::human_bytes(
+            inst.memory_bytes()
+                + cfg.replicas as u64 * inst.stride() as u64 * 8 * (inst.k() as u64 * 136 + 48)
+        ),
+    );
+    let mut log = match &a.log {
+        Some(p) => {
+            let f =
+                std::fs::File::create(p).map_err(|e| Error::io(p, "cannot create the log", e))?;
+            let mut w = std::io::BufWriter::new(f);
+            let reps: Vec<String> = (0..cfg.replicas).map(|r| format!("E_{r}")).collect();
+            writeln!(w, "sweep,beta,gamma,{},E_centre,overlap", reps.join(","))
+                .map_err(|e| Error::io(p, "cannot write the log", e))?;
+            Some((p.clone(), w))
+        }
+        None => None,
+    };
+    let bar = if a.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(cfg.max_sweeps)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} sweeps {msg}")
+            .unwrap()
+            .progress_chars("=> "),
+    );
+    let started = std::time::Instant::now();
+    let mut log_err: Option<Error> = None;
+    let mut observe = |p: &Progress| -> bool {
+        bar.set_position(p.sweep);
+        let best = p.energies.iter().min().copied().unwrap_or(0);
+        let rate = p.proposals as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        let centre = p
+            .centre_energy
+            .map_or(String::new(), |c| format!(" E_centre={c}"));
+        bar.set_message(format!(
+            "β={:.3} γ={:.3} E_best={best}{centre} {:.2e} proposals/s",
+            p.beta, p.gamma, rate
+        ));
+        if let Some((path, w)) = log.as_mut() {
+            let es: Vec<String> = p.energies.iter().map(|e| e.to_string()).collect();
+            let c = p.centre_energy.map_or(String::new(), |c| c.to_string());
+            let q = p.overlap.map_or(String::new(), |q| format!("{q:.6}"));
+            if let Err(e) = writeln!(
+                w,
+                "{},{},{},{},{},{}",
+                p.sweep,
+                p.beta,
+                p.gamma,
+                es.join(","),
+                c,
+                q
+            ) {
+                log_err = Some(Error::io(path, "cannot write the log", e));
+                return false;
+            }
+        }
+        true
+    };
+    let report = solve(&inst, file, &cfg, &mut observe)?;
+    bar.finish_and_clear();
+    if let Some(e) = log_err {
+        return Err(e);
+    }
+    if let Some((p, mut w)) = log {
+        w.flush()
+            .map_err(|e| Error::io(&p, "cannot write the log", e))?;
+    }
+    if let Some(p) = &a.out {
+        let json = serde_json::to_string_pretty(&report).expect("the result record serialises");
+        write_atomic(p, |w| {
+            w.write_all(json.as_bytes())
+                .and_then(|_| w.write_all(b"\n"))
+        })?;
+    }
+    let by = match report.found {
+        Some(densemc::mc::Found::Centre) => "the centre".to_string(),
+        Some(densemc::mc::Found::Replica(r)) if !sa => format!("replica {r}"),
+        _ => "SA".to_string(),
+    };
+    if report.solved {
+        outln!(
+            "solved by {by} after {} sweeps ({:.2} s, {:.3e} proposals/s)",
+            report.sweeps,
+            report.seconds,
+            report.proposals_per_second
+        );
+    } else {
+        outln!(
+            "not solved in {} sweeps ({:.2} s): best E={} ({} errors), centre errors {}",
+            report.sweeps,
+            report.seconds,
+            report.energy,
+            report.errors,
+            report
+                .centre
+                .as_ref()
+                .map_or("-".to_string(), |c| c.errors.to_string())
+        );
+    }
+    Ok(())
+}

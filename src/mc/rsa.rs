@@ -1,0 +1,296 @@
+//! Replicated simulated annealing on the robust ensemble: the focusing, local-entropy Monte Carlo.
+//!
+//! y replicas W^1..W^y of the weights share the instance. With the centre traced out (the default) the
+//! sampled energy is H = Σ_a E(W^a) − (1/β) Σ_i ln 2cosh(γ m_i), m_i = Σ_a W_i^a, and flipping W_j^a = s costs
+//!
+//! β·ΔH = β ΔE_a + s · ln[cosh(γ(m̄ + 1)) / cosh(γ(m̄ − 1))],   m̄ = m_j − s,
+//!
+//! with the coupling term tabulated for the y values of m̄ once per sweep. The explicit-centre variant keeps
+//! centre spins W̃ with energy −(γ/β) Σ_i W̃_i m_i and no data term: a replica flip costs β ΔE_a + 2γ s W̃_j,
+//! a centre flip 2γ W̃_j m_j. β and γ rise together along the schedule ("focusing"), pulling the replicas into
+//! a dense region. The run stops at the first replica, or centre, with no errors.
+//!
+//! Parallel and reproducible: each sweep draws one random permutation of the sites and cuts it into y
+//! blocks; in phase q (q = 0..y) replica a visits block (a + q) mod y. Within a phase the replicas touch
+//! disjoint sites, so each sees constant m̄ from the others, and the result is the same as some sequential
+//! order: identical for a given seed whatever the number of threads.
+
+use super::run::{metropolis, sweep_sites, Found, Order, Outcome, Progress};
+use super::schedule::Schedule;
+use super::state::Replica;
+use crate::rng::{self, Rng};
+use crate::weights::Weights;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicI16, Ordering::Relaxed};
+
+/// How the replicas are coupled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Centre {
+    /// Centre traced out: replicas coupled through ln 2cosh(γ m_i); the reported centre is sign(m_i).
+    Traced,
+    /// Explicit centre spins W̃ coupled to every replica, with no data term of their own.
+    Explicit,
+}
+
+/// RSA settings besides the schedule.
+#[derive(Clone, Copy, Debug)]
+pub struct Params {
+    pub centre: Centre,
+    pub max_sweeps: u64,
+    pub order: Order,
+    pub seed: u64,
+    /// Run the replicas of a phase on the current rayon pool (else one after the other; same result).
+    pub parallel: bool,
+}
+
+/// ln cosh x, stable for large |x|.
+fn ln_cosh(x: f64) -> f64 {
+    let a = x.abs();
+    a + (-2.0 * a).exp().ln_1p() - std::f64::consts::LN_2
+}
+
+/// s·T[k] is β·ΔH_int of flipping s when the other replicas sum to m̄ = 2k − (y − 1).
+fn coupling_table(y: usize, gamma: f64) -> Vec<f64> {
+    (0..y)
+        .map(|k| {
+            let mbar = 2.0 * k as f64 - (y as f64 - 1.0);
+            ln_cosh(gamma * (mbar + 1.0)) - ln_cosh(gamma * (mbar - 1.0))
+        })
+        .collect()
+}
+
+/// The majority vote sign(Σ_a W_i^a), ties to +1.
+pub fn majority<R: Replica>(reps: &[R]) -> Weights {
+    let n = reps[0].n();
+    let mut c = Weights::ones(n);
+    for i in 0..n {
+        let m: i32 = reps.iter().map(|r| r.weights().get(i) as i32).sum();
+        if m < 0 {
+            c.set(i, -1);
+        }
+    }
+    c
+}
+
+/// Mean overlap (1/N) Σ_i W_i^a W_i^b over pairs a < b.
+pub fn mean_overlap<R: Replica>(reps: &[R]) -> f64 {
+    let (y, n) = (reps.len(), reps[0].n() as f64);
+    if y < 2 {
+        return 1.0;
+    }
+    let mut s = 0.0;
+    for a in 0..y {
+        for b in a + 1..y {
+            s += 1.0 - 2.0 * reps[a].weights().hamming(reps[b].weights()) as f64 / n;
+        }
+    }
+    s / (y * (y - 1) / 2) as f64
+}
+
+struct Counts {
+    proposals: u64,
+    accepted: u64,
+}
+
+/// One replica's share of a phase: Metropolis over `sites` (in order, or uniformly drawn from them).
+#[allow(clippy::too_many_arguments)]
+fn phase<R: Replica>(
+    st: &mut R,
+    rng: &mut Rng,
+    sites: &[usize],
+    order: Order,
+    beta: f64,
+    coupling: &(dyn Fn(usize, i8) -> f64 + Sync),
+    m: &[AtomicI16],
+) -> Counts {
+    let mut c = Counts {
+        proposals: 0,
+        accepted: 0,
+    };
+    if st.energy() == 0 {
+        return c;
+    }
+    for t in 0..sites.len() {
+        let j = match order {
+            Order::Permutation => sites[t],
+            Order::Random => sites[rng::below(rng, sites.len() as u64) as usize],
+        };
+        c.proposals += 1;
+        let s = st.weights().get(j);
+        let x = beta * st.delta_energy(j) as f64 + coupling(j, s);
+        if metropolis(x, rng) {
+            st.flip(j);
+            m[j].fetch_add(-2 * s as i16, Relaxed);
+            c.accepted += 1;
+            if st.energy() == 0 {
+                break;
+            }
+        }
+    }
+    c
+}
+
+/// Runs RSA on the replicas `reps` in place (their initial weights are the starting point).
+/// `centre_energy` evaluates E of a centre configuration. `observe` runs after every sweep; false stops.
+pub fn anneal<R: Replica>(
+    reps: &mut [R],
+    centre_energy: &(dyn Fn(&Weights) -> i64 + Sync),
+    schedule: &Schedule,
+    params: Params,
+    observe: &mut dyn FnMut(&Progress) -> bool,
+) -> Outcome {
+    let y = reps.len();
+    assert!(y >= 1, "RSA needs at least one replica");
+    let n = reps[0].n();
+    let m: Vec<AtomicI16> = (0..n)
+        .map(|i| AtomicI16::new(reps.iter().map(|r| r.weights().get(i) as i16).sum()))
+        .collect();
+    let mut rngs: Vec<Rng> = (0..y)
+        .map(|a| rng::stream(params.seed, "replica", a as u64))
+        .collect();
+    let mut order_rng = rng::stream(params.seed, "order", 0);
+    let mut centre_rng = rng::stream(params.seed, "centre", 0);
+    let mut explicit = (params.centre == Centre::Explicit).then(|| majority(reps));
+    let mut perm = Vec::with_capacity(n);
+    let (mut proposals, mut accepted, mut sweeps) = (0u64, 0u64, 0u64);
+    let mut centre = (Weights::ones(n), i64::MAX);
+    let any_solved = |reps: &[R]| reps.iter().any(|r| r.energy() == 0);
+    let mut done = any_solved(reps);
+    while !done && sweeps < params.max_sweeps {
+        let (beta, gamma) = schedule.at(sweeps);
+        sweep_sites(Order::Permutation, n, &mut order_rng, &mut perm);
+        let table = coupling_table(y, gamma);
+        let phases = if explicit.is_some() { 1 } else { y };
+        for q in 0..phases {
+            let counts: Vec<Counts> = {
+                let perm = &perm;
+                let m = &m[..];
+                let table = &table;
+                let wt = explicit.as_ref();
+                let traced = move |j: usize, s: i8| {
+                    let mbar = m[j].load(Relaxed) as i32 - s as i32;
+                    s as f64 * table[((mbar + y as i32 - 1) / 2) as usize]
+                };
+                let centred = move |j: usize, s: i8| {
+                    2.0 * gamma * s as f64 * wt.map_or(0.0, |w| w.get(j) as f64)
+                };
+                let coupling: &(dyn Fn(usize, i8) -> f64 + Sync) =
+                    if wt.is_some() { &centred } else { &traced };
+                let work = |(a, (st, r)): (usize, (&mut R, &mut Rng))| {
+                    let sites = if phases == 1 {
+                        &perm[..]
+                    } else {
+                        let blk = (a + q) % y;
+                        &perm[blk * n / y..(blk + 1) * n / y]
+                    };
+                    phase(st, r, sites, params.order, beta, coupling, m)
+                };
+                if params.parallel {
+                    reps.par_iter_mut()
+                        .zip(rngs.par_iter_mut())
+                        .enumerate()
+                        .map(work)
+                        .collect()
+                } else {
+                    reps.iter_mut()
+                        .zip(rngs.iter_mut())
+                        .enumerate()
+                        .map(work)
+                        .collect()
+                }
+            };
+            for c in counts {
+                proposals += c.proposals;
+                accepted += c.accepted;
+            }
+            if any_solved(reps) {
+                done = true;
+                break;
+            }
+        }
+        if let Some(w) = explicit.as_mut() {
+            // Centre sweep: flipping W̃_j costs 2γ W̃_j m_j.
+            sweep_sites(params.order, n, &mut centre_rng, &mut perm);
+            for &j in &perm {
+                let x = 2.0 * gamma * w.get(j) as f64 * m[j].load(Relaxed) as f64;
+                if metropolis(x, &mut centre_rng) {
+                    w.flip(j);
+                }
+            }
+        }
+        sweeps += 1;
+        let cw = explicit.clone().unwrap_or_else(|| majority(reps));
+        let ce = centre_energy(&cw);
+        centre = (cw, ce);
+        if ce == 0 {
+            done = true;
+        }
+        let energies: Vec<i64> = reps.iter().map(|r| r.energy()).collect();
+        let p = Progress {
+            sweep: sweeps,
+            beta,
+            gamma,
+            energies: &energies,
+            centre_energy: Some(ce),
+            overlap: Some(mean_overlap(reps)),
+            proposals,
+            accepted,
+        };
+        if !observe(&p) {
+            break;
+        }
+    }
+    if centre.1 == i64::MAX {
+        let cw = explicit.clone().unwrap_or_else(|| majority(reps));
+        let ce = centre_energy(&cw);
+        centre = (cw, ce);
+    }
+    let energies: Vec<i64> = reps.iter().map(|r| r.energy()).collect();
+    let best = (0..y).min_by_key(|&a| (energies[a], a)).unwrap();
+    let (found, weights, energy) = if energies[best] == 0 {
+        (Some(Found::Replica(best)), reps[best].weights().clone(), 0)
+    } else if centre.1 == 0 {
+        (Some(Found::Centre), centre.0.clone(), 0)
+    } else {
+        (None, reps[best].weights().clone(), energies[best])
+    };
+    Outcome {
+        solved: found.is_some(),
+        found,
+        sweeps,
+        proposals,
+        accepted,
+        weights,
+        energy,
+        replica: best,
+        centre: Some(centre),
+        energies,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coupling_matches_the_formula() {
+        for &(y, g) in &[(3usize, 0.3f64), (7, 2.0), (5, 40.0)] {
+            let t = coupling_table(y, g);
+            for (k, &v) in t.iter().enumerate() {
+                let mbar = 2.0 * k as f64 - (y as f64 - 1.0);
+                let direct = ((g * (mbar + 1.0)).cosh() / (g * (mbar - 1.0)).cosh()).ln();
+                if direct.is_finite() {
+                    assert!(
+                        (v - direct).abs() < 1e-9 * (1.0 + direct.abs()),
+                        "y={y} γ={g} k={k}: {v} vs {direct}"
+                    );
+                }
+                // Flipping against the others' majority is favoured, with them penalised.
+                assert_eq!(v > 0.0, mbar > 0.0);
+            }
+        }
+        assert!(ln_cosh(1000.0).is_finite());
+    }
+}

@@ -1,0 +1,234 @@
+//! One search for a solution on one instance: builds the replicas, runs SA or RSA, re-verifies what it
+//! reports with the reference evaluator, and returns the result record written as `result.json`.
+
+use crate::bits::Kernels;
+use crate::error::{Error, Result};
+use crate::instance::{Instance, Origin};
+use crate::mc::rsa::{self, Centre};
+use crate::mc::{sa, EnergyKind, Found, Order, Outcome, Progress, Replica, Schedule, State};
+use crate::model::{fast, reference};
+use crate::rng;
+use crate::weights::Weights;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// The search algorithm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Algo {
+    /// Simulated annealing on one replica.
+    Sa,
+    /// Replicated simulated annealing on the robust ensemble (focusing, local entropy).
+    Rsa,
+}
+
+/// Everything that defines a run besides the instance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    pub algo: Algo,
+    /// y, the number of replicas (1 for SA).
+    pub replicas: usize,
+    pub centre: Centre,
+    pub schedule: Schedule,
+    pub max_sweeps: u64,
+    pub order: Order,
+    pub energy: EnergyKind,
+    /// Master seed: initial weights come from stream ("init", a), moves from ("sa", 0) or ("replica", a).
+    pub seed: u64,
+    /// Threads over which RSA spreads the replicas (the result does not depend on it).
+    pub threads: usize,
+}
+
+/// The instance a result refers to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstanceInfo {
+    pub file: Option<String>,
+    pub n: usize,
+    pub p: usize,
+    pub k: usize,
+    pub activation: crate::arch::Activation,
+    pub alpha: f64,
+    pub checksum: String,
+    pub origin: Option<Origin>,
+}
+
+impl InstanceInfo {
+    pub fn of(inst: &Instance, file: Option<String>) -> Self {
+        InstanceInfo {
+            file,
+            n: inst.n(),
+            p: inst.p(),
+            k: inst.k(),
+            activation: inst.activation(),
+            alpha: inst.alpha(),
+            checksum: format!("{:016x}", inst.checksum()),
+            origin: inst.origin(),
+        }
+    }
+}
+
+/// The centre's weights and error count.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CentreRecord {
+    pub weights: String,
+    pub errors: u64,
+}
+
+/// The result record of `densemc solve` (`result.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub densemc_version: String,
+    pub instance: InstanceInfo,
+    pub config: Config,
+    pub kernel_path: String,
+    pub solved: bool,
+    /// Who found the solution: a replica (with its index) or the centre.
+    pub found: Option<Found>,
+    /// Final energy of the reported weights (in the energy kind of the run).
+    pub energy: i64,
+    /// Errors of the reported weights, recounted by the reference evaluator.
+    pub errors: u64,
+    pub sweeps: u64,
+    pub proposals: u64,
+    pub accepted: u64,
+    pub seconds: f64,
+    pub proposals_per_second: f64,
+    pub flips_per_second: f64,
+    /// The solution, or the lowest-energy replica, as N '+'/'-' characters.
+    pub weights: String,
+    /// Index of the replica the weights come from (absent when the centre solved).
+    pub replica: Option<usize>,
+    /// Final energies of all replicas.
+    pub replica_energies: Vec<i64>,
+    /// RSA: the centre's weights and errors at the end.
+    pub centre: Option<CentreRecord>,
+}
+
+/// Errors recounted from scratch by the plain evaluator (the bit-sliced one beyond 2³² N·P, where the plain
+/// loop would take minutes; it shares no code with the incremental state either).
+pub fn recount(inst: &Instance, w: &Weights) -> u64 {
+    if (inst.n() as u64) * (inst.p() as u64) <= 1 << 32 {
+        reference::errors(inst, w)
+    } else {
+        fast::errors(inst, w, Kernels::best())
+    }
+}
+
+/// Runs one search. `observe` sees every sweep and may stop the run by returning false.
+pub fn solve(
+    inst: &Instance,
+    file: Option<String>,
+    cfg: &Config,
+    observe: &mut (dyn FnMut(&Progress) -> bool + Send),
+) -> Result<Report> {
+    let kern = Kernels::best();
+    let y = if cfg.algo == Algo::Sa {
+        1
+    } else {
+        cfg.replicas
+    };
+    if y == 0 || y > 1000 {
+        return Err(Error::input(format!(
+            "--replicas y={y}: use 1 ≤ y ≤ 1000 (typically 3 to 7)"
+        )));
+    }
+    if cfg.max_sweeps == 0 {
+        return Err(Error::input("--max-sweeps must be at least 1"));
+    }
+    let mut reps = Vec::with_capacity(y);
+    for a in 0..y {
+        let w = Weights::random(inst.n(), &mut rng::stream(cfg.seed, "init", a as u64));
+        reps.push(State::new(inst, w, cfg.energy, kern)?);
+    }
+    let start = Instant::now();
+    let out: Outcome = match cfg.algo {
+        Algo::Sa => sa::anneal(
+            &mut reps[0],
+            &cfg.schedule,
+            cfg.max_sweeps,
+            cfg.order,
+            cfg.seed,
+            observe,
+        ),
+        Algo::Rsa => {
+            let params = rsa::Params {
+                centre: cfg.centre,
+                max_sweeps: cfg.max_sweeps,
+                order: cfg.order,
+                seed: cfg.seed,
+                parallel: cfg.threads > 1,
+            };
+            let ce = |w: &Weights| fast::errors(inst, w, kern) as i64;
+            let mut run = || rsa::anneal(&mut reps, &ce, &cfg.schedule, params, observe);
+            if cfg.threads > 1 {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(cfg.threads)
+                    .build()
+                    .map_err(|e| {
+                        Error::input(format!("cannot start {} threads: {e}", cfg.threads))
+                    })?;
+                pool.install(run)
+            } else {
+                run()
+            }
+        }
+    };
+    let seconds = start.elapsed().as_secs_f64();
+    // Re-verify everything reported from scratch.
+    let errors = recount(inst, &out.weights);
+    if out.solved && errors != 0 {
+        return Err(Error::Bug(format!(
+            "the run reports a solution but the reference evaluator counts {errors} errors"
+        )));
+    }
+    if cfg.energy == EnergyKind::Errors
+        && out.found != Some(Found::Centre)
+        && errors as i64 != out.energy
+    {
+        return Err(Error::Bug(format!(
+            "incremental energy {} but the reference evaluator counts {errors} errors",
+            out.energy
+        )));
+    }
+    let centre = match &out.centre {
+        Some((w, e)) => {
+            let ce = recount(inst, w);
+            if ce as i64 != *e {
+                return Err(Error::Bug(format!(
+                    "centre energy {e} but the reference evaluator counts {ce} errors"
+                )));
+            }
+            Some(CentreRecord {
+                weights: w.to_pm(),
+                errors: ce,
+            })
+        }
+        None => None,
+    };
+    let secs = seconds.max(1e-9);
+    Ok(Report {
+        densemc_version: crate::VERSION.to_string(),
+        instance: InstanceInfo::of(inst, file),
+        config: cfg.clone(),
+        kernel_path: kern.path().name().to_string(),
+        solved: out.solved,
+        found: out.found,
+        energy: out.energy,
+        errors,
+        sweeps: out.sweeps,
+        proposals: out.proposals,
+        accepted: out.accepted,
+        seconds,
+        proposals_per_second: out.proposals as f64 / secs,
+        flips_per_second: out.accepted as f64 / secs,
+        weights: out.weights.to_pm(),
+        replica: (out.found != Some(Found::Centre)).then_some(out.replica),
+        replica_energies: out.energies.clone(),
+        centre,
+    })
+}
+
+/// Checks that every replica of a finished run still matches a from-scratch recomputation (for tests).
+pub fn verify_all<R: Replica>(reps: &[R]) -> std::result::Result<(), String> {
+    reps.iter().try_for_each(|r| r.verify())
+}
