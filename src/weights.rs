@@ -103,22 +103,22 @@ impl Weights {
     /// Parses a `+`/`-` string of exactly `n` characters; `what` names the source for the error.
     pub fn parse_pm(s: &str, n: usize, what: &str) -> Result<Self> {
         let s = s.trim();
-        if s.len() != n {
+        // Count characters, not bytes, so that the messages are right for non-ASCII input.
+        let len = s.chars().count();
+        if len != n {
             return Err(Error::input(format!(
-                "{what}: the weight string has {} characters, the instance has N={n}",
-                s.len()
+                "{what}: the weight string has {len} characters, the instance has N={n}"
             )));
         }
         let mut bits = BitVec::with_capacity(n);
-        for (i, c) in s.bytes().enumerate() {
+        for (i, c) in s.chars().enumerate() {
             match c {
-                b'+' => bits.push(false),
-                b'-' => bits.push(true),
+                '+' => bits.push(false),
+                '-' => bits.push(true),
                 _ => {
                     return Err(Error::input(format!(
-                        "{what}: character {} of the weight string is {:?}, expected '+' or '-'",
-                        i + 1,
-                        c as char
+                        "{what}: character {} of the weight string is {c:?}, expected '+' or '-'",
+                        i + 1
                     )))
                 }
             }

@@ -25,13 +25,13 @@ pub fn run(a: Args) -> Result<()> {
     let frac = e as f64 / inst.p() as f64;
     if a.json {
         let v = serde_json::json!({
-            "densemc_version": densemc::VERSION, "instance": a.instance, "weights": a.weights,
+            "densemc_version": densemc::VERSION, "instance": a.instance.to_string_lossy(), "weights": a.weights.to_string_lossy(),
             "n": inst.n(), "p": inst.p(), "k": inst.k(), "activation": inst.activation(),
             "errors": e, "error_fraction": frac, "solution": e == 0, "kernel_path": kern.path().name(),
         });
-        println!("{v}");
+        outln!("{v}");
     } else {
-        println!(
+        outln!(
             "errors {e} of P={} (fraction {frac:.6}){}",
             inst.p(),
             if e == 0 { ": a solution" } else { "" }

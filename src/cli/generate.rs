@@ -1,6 +1,7 @@
 use densemc::arch::{Activation, Arch};
 use densemc::instance::{pattern_count, Format, Instance};
 use densemc::{fsio, model, Result};
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -34,13 +35,15 @@ pub struct Args {
 pub fn run(a: Args) -> Result<()> {
     let arch = Arch::new(a.n, a.k, a.activation)?;
     let p = pattern_count(a.n, a.alpha)?;
-    eprintln!(
+    // Progress only: a closed stderr must not stop the run.
+    let _ = writeln!(
+        std::io::stderr(),
         "generating {arch} P={p}: {} in memory",
         fsio::human_bytes(Instance::memory_for(a.n, p))
     );
     let (inst, _) = model::generate(arch, a.alpha, a.seed, a.teacher)?;
     inst.write(&a.out, a.format)?;
-    println!(
+    outln!(
         "wrote {} ({arch} P={p} α={:.4} checksum {:016x})",
         a.out.display(),
         inst.alpha(),

@@ -12,32 +12,32 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let inst = Instance::read(&a.instance)?;
-    println!("file        {}", a.instance.display());
-    println!("activation  {}", inst.activation());
-    println!("N           {}", inst.n());
-    println!(
+    outln!("file        {}", a.instance.display());
+    outln!("activation  {}", inst.activation());
+    outln!("N           {}", inst.n());
+    outln!(
         "K           {} (n = N/K = {} inputs per unit)",
         inst.k(),
         inst.arch().unit_len()
     );
-    println!("P           {} (α = P/N = {:.6})", inst.p(), inst.alpha());
+    outln!("P           {} (α = P/N = {:.6})", inst.p(), inst.alpha());
     match inst.origin() {
-        Some(o) => println!(
+        Some(o) => outln!(
             "origin      seed {} α {} labels {}",
             o.seed,
             o.alpha,
             if o.teacher { "teacher" } else { "random" }
         ),
-        None => println!("origin      unknown"),
+        None => outln!("origin      unknown"),
     }
-    println!(
+    outln!(
         "memory      {} bit-packed ({} bytes)",
         fsio::human_bytes(inst.memory_bytes()),
         inst.memory_bytes()
     );
-    println!("checksum    {:016x}", inst.checksum());
+    outln!("checksum    {:016x}", inst.checksum());
     let avail: Vec<&str> = Path::available().iter().map(|p| p.name()).collect();
-    println!(
+    outln!(
         "kernels     {} (CPU supports {})",
         Kernels::best().path(),
         avail.join(", ")

@@ -2,13 +2,22 @@
 //! library, and prints or writes the result. Errors become one line on stderr and exit code 2 (bad input
 //! or I/O) or 3 (a failed internal check).
 
+/// `println!` that returns an I/O error (`?`) instead of panicking when stdout is closed or full.
+macro_rules! outln {
+    ($($t:tt)*) => {
+        $crate::cli::emit(&format!("{}\n", format_args!($($t)*)))?
+    };
+}
+
 mod eval;
 mod generate;
 mod info;
+mod solve;
 
 use clap::{Parser, Subcommand};
 use densemc::bits::Kernels;
 use densemc::Error;
+use std::io::Write;
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +41,23 @@ enum Cmd {
     Eval(eval::Args),
     /// Print an instance's sizes, memory and checksum.
     Info(info::Args),
+    /// Search for a solution W (E(W) = 0) with focusing replicated annealing (RSA) or plain SA.
+    Solve(solve::Args),
+}
+
+/// Writes `text` to stdout: a full disk becomes an exit-code-2 error, not a panic. A reader that stopped
+/// reading (`densemc info … | head -1`) ends the command quietly, as for other Unix tools.
+pub(crate) fn emit(text: &str) -> densemc::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(Error::io(
+            std::path::Path::new("stdout"),
+            "cannot write the output",
+            e,
+        )),
+    }
 }
 
 pub fn run() -> i32 {
@@ -42,11 +68,13 @@ pub fn run() -> i32 {
             Cmd::Generate(a) => generate::run(a),
             Cmd::Eval(a) => eval::run(a),
             Cmd::Info(a) => info::run(a),
+            Cmd::Solve(a) => solve::run(a),
         });
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("densemc: error: {e}");
+            // Not eprintln!: it panics when stderr is closed.
+            let _ = writeln!(std::io::stderr(), "densemc: error: {e}");
             e.exit_code()
         }
     }

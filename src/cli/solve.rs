@@ -44,17 +44,17 @@ pub struct Args {
     /// RSA coupling: traced (centre summed out) or explicit (centre spins W̃)
     #[arg(long, value_enum, default_value_t = Centre::Traced)]
     pub centre: Centre,
-    /// β₀, inverse temperature at the start [default: 2 for rsa, 1 for sa]
+    /// β₀, inverse temperature at the start [default: 0.5 with the linear energy, 1 with errors]
     #[arg(long)]
     pub beta0: Option<f64>,
-    /// β₁, inverse temperature at the end of the ramp [default: 20 for rsa, 10 for sa]
-    #[arg(long)]
-    pub beta1: Option<f64>,
+    /// β₁, inverse temperature at the end of the ramp
+    #[arg(long, default_value_t = 5.0)]
+    pub beta1: f64,
     /// γ₀, replica coupling at the start (RSA)
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.1)]
     pub gamma0: f64,
     /// γ₁, replica coupling at the end of the ramp (RSA)
-    #[arg(long, default_value_t = 3.0)]
+    #[arg(long, default_value_t = 10.0)]
     pub gamma1: f64,
     /// Shape of the β and γ ramps
     #[arg(long, value_enum, default_value_t = Ramp::Geometric)]
@@ -63,17 +63,18 @@ pub struct Args {
     #[arg(long)]
     pub ramp_sweeps: Option<u64>,
     /// Schedule file with one `sweep beta gamma` row per step (replaces the ramp flags)
-    #[arg(long, conflicts_with_all = ["beta0", "beta1", "ramp_sweeps"])]
+    #[arg(long, conflicts_with_all = ["beta0", "ramp_sweeps"])]
     pub schedule: Option<PathBuf>,
     /// Stop after this many sweeps (a sweep is N proposals per replica)
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, default_value_t = 20000)]
     pub max_sweeps: u64,
     /// Site order within a sweep
     #[arg(long, value_enum, default_value_t = Order::Permutation)]
     pub order: Order,
-    /// E(W): errors (misclassified patterns) or linear (perceptron: weight flips needed)
-    #[arg(long, value_enum, default_value_t = EnergyKind::Errors)]
-    pub energy: EnergyKind,
+    /// E(W): errors (misclassified patterns) or linear (perceptron only: Σ of the weight flips each violated
+    /// pattern needs) [default: linear for the perceptron, errors for committees]
+    #[arg(long, value_enum)]
+    pub energy: Option<EnergyKind>,
     /// Threads for the RSA replicas (the result is the same for any value)
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
@@ -102,13 +103,21 @@ pub fn run(a: Args) -> Result<()> {
         }
     };
     let sa = a.algo == Algo::Sa;
+    let energy = a.energy.unwrap_or(match inst.activation() {
+        Activation::Perceptron => EnergyKind::Linear,
+        _ => EnergyKind::Errors,
+    });
     let schedule = match &a.schedule {
         Some(p) => Schedule::read(p)?,
         None => Schedule::ramp(
             a.ramp,
             (
-                a.beta0.unwrap_or(if sa { 1.0 } else { 2.0 }),
-                a.beta1.unwrap_or(if sa { 10.0 } else { 20.0 }),
+                a.beta0.unwrap_or(if energy == EnergyKind::Linear {
+                    0.5
+                } else {
+                    1.0
+                }),
+                a.beta1,
             ),
             if sa { (0.0, 0.0) } else { (a.gamma0, a.gamma1) },
             a.ramp_sweeps.unwrap_or(a.max_sweeps),
@@ -124,11 +133,12 @@ pub fn run(a: Args) -> Result<()> {
         schedule,
         max_sweeps: a.max_sweeps,
         order: a.order,
-        energy: a.energy,
+        energy,
         seed: a.seed,
         threads: a.threads,
     };
-    eprintln!(
+    let _ = writeln!(
+        std::io::stderr(),
         "densemc solve: {} P={} α={:.4}, {} with y={}, {} in memory",
         inst.arch(),
         inst.p(),
