@@ -1,0 +1,248 @@
+//! Samplers: reproducibility across thread counts, consistency of the replicas after a run, and solutions
+//! that the reference evaluator confirms.
+
+use densemc::arch::{Activation, Arch};
+use densemc::bits::Kernels;
+use densemc::mc::rsa::{self, Centre};
+use densemc::mc::{sa, EnergyKind, Order, Ramp, Replica, Schedule, State};
+use densemc::model::{self, reference};
+use densemc::rng;
+use densemc::solve::{solve, Algo, Config};
+use densemc::weights::Weights;
+
+fn cfg(
+    algo: Algo,
+    energy: EnergyKind,
+    sweeps: u64,
+    threads: usize,
+    centre: Centre,
+    seed: u64,
+) -> Config {
+    let beta0 = if energy == EnergyKind::Linear {
+        0.5
+    } else {
+        1.0
+    };
+    Config {
+        algo,
+        replicas: if algo == Algo::Sa { 1 } else { 5 },
+        centre,
+        schedule: Schedule::ramp(Ramp::Geometric, (beta0, 5.0), (0.1, 10.0), sweeps).unwrap(),
+        max_sweeps: sweeps,
+        order: Order::Permutation,
+        energy,
+        seed,
+        threads,
+    }
+}
+
+#[test]
+fn rsa_is_identical_for_any_thread_count() {
+    for (arch, energy) in [
+        (
+            Arch::new(301, 1, Activation::Perceptron).unwrap(),
+            EnergyKind::Linear,
+        ),
+        (
+            Arch::new(303, 3, Activation::Sign).unwrap(),
+            EnergyKind::Errors,
+        ),
+        (
+            Arch::new(304, 4, Activation::Relu).unwrap(),
+            EnergyKind::Errors,
+        ),
+    ] {
+        let (inst, _) = model::generate(arch, 0.6, 4, false).unwrap();
+        for centre in [Centre::Traced, Centre::Explicit] {
+            // A short budget so that the run ends unsolved and every counter is compared.
+            let one = solve(
+                &inst,
+                None,
+                &cfg(Algo::Rsa, energy, 40, 1, centre, 9),
+                &mut |_| true,
+            )
+            .unwrap();
+            let two = solve(
+                &inst,
+                None,
+                &cfg(Algo::Rsa, energy, 40, 2, centre, 9),
+                &mut |_| true,
+            )
+            .unwrap();
+            assert_eq!(one.weights, two.weights, "{arch} {centre:?}");
+            assert_eq!(one.replica_energies, two.replica_energies);
+            assert_eq!(
+                (one.sweeps, one.proposals, one.accepted),
+                (two.sweeps, two.proposals, two.accepted)
+            );
+            assert_eq!(one.centre, two.centre);
+            let other = solve(
+                &inst,
+                None,
+                &cfg(Algo::Rsa, energy, 40, 1, centre, 10),
+                &mut |_| true,
+            )
+            .unwrap();
+            assert_ne!(
+                one.weights, other.weights,
+                "a different seed should give a different run"
+            );
+        }
+    }
+}
+
+#[test]
+fn replicas_stay_consistent_through_a_run() {
+    for (arch, energy) in [
+        (
+            Arch::new(257, 1, Activation::Perceptron).unwrap(),
+            EnergyKind::Errors,
+        ),
+        (
+            Arch::new(257, 1, Activation::Perceptron).unwrap(),
+            EnergyKind::Linear,
+        ),
+        (
+            Arch::new(255, 5, Activation::Sign).unwrap(),
+            EnergyKind::Errors,
+        ),
+        (
+            Arch::new(264, 4, Activation::Relu).unwrap(),
+            EnergyKind::Errors,
+        ),
+    ] {
+        let (inst, _) = model::generate(arch, 0.7, 2, false).unwrap();
+        for centre in [Centre::Traced, Centre::Explicit] {
+            let mut reps: Vec<State> = (0..3)
+                .map(|a| {
+                    let w = Weights::random(arch.n, &mut rng::stream(1, "init", a));
+                    State::new(&inst, w, energy, Kernels::best()).unwrap()
+                })
+                .collect();
+            let schedule = Schedule::ramp(Ramp::Geometric, (0.5, 3.0), (0.1, 3.0), 30).unwrap();
+            let params = rsa::Params {
+                centre,
+                max_sweeps: 30,
+                order: Order::Random,
+                seed: 3,
+                parallel: true,
+            };
+            let ce = |w: &Weights| reference::errors(&inst, w) as i64;
+            let mut sweeps_seen = 0;
+            let out = rsa::anneal(&mut reps, &ce, &schedule, params, &mut |p| {
+                sweeps_seen = p.sweep;
+                assert_eq!(p.energies.len(), 3);
+                assert!(p.overlap.unwrap() <= 1.0);
+                true
+            });
+            assert_eq!(out.sweeps, sweeps_seen);
+            for r in &reps {
+                r.verify()
+                    .unwrap_or_else(|e| panic!("{arch} {energy:?} {centre:?}: {e}"));
+            }
+            let (cw, cerr) = out.centre.unwrap();
+            assert_eq!(cerr, reference::errors(&inst, &cw) as i64);
+            if centre == Centre::Traced {
+                assert_eq!(cw, rsa::majority(&reps));
+            }
+        }
+    }
+}
+
+#[test]
+fn sa_runs_consistently_and_observer_can_stop() {
+    let arch = Arch::new(199, 1, Activation::Perceptron).unwrap();
+    let (inst, _) = model::generate(arch, 0.5, 6, false).unwrap();
+    let w = Weights::random(arch.n, &mut rng::stream(2, "init", 0));
+    let mut st = State::new(&inst, w, EnergyKind::Errors, Kernels::best()).unwrap();
+    let s = Schedule::ramp(Ramp::Linear, (0.5, 2.0), (0.0, 0.0), 50).unwrap();
+    let out = sa::anneal(&mut st, &s, 1000, Order::Random, 1, &mut |p| p.sweep < 7);
+    assert_eq!(out.sweeps, 7);
+    assert_eq!(out.proposals, 7 * 199);
+    st.verify().unwrap();
+    assert_eq!(out.energy, reference::errors(&inst, &out.weights) as i64);
+}
+
+#[test]
+fn easy_instances_are_solved_and_reverified() {
+    for (arch, alpha, energy) in [
+        (
+            Arch::new(401, 1, Activation::Perceptron).unwrap(),
+            0.3,
+            EnergyKind::Linear,
+        ),
+        (
+            Arch::new(399, 3, Activation::Sign).unwrap(),
+            0.3,
+            EnergyKind::Errors,
+        ),
+        (
+            Arch::new(400, 4, Activation::Relu).unwrap(),
+            0.25,
+            EnergyKind::Errors,
+        ),
+    ] {
+        let (inst, _) = model::generate(arch, alpha, 1, false).unwrap();
+        let r = solve(
+            &inst,
+            None,
+            &cfg(Algo::Rsa, energy, 3000, 1, Centre::Traced, 1),
+            &mut |_| true,
+        )
+        .unwrap();
+        assert!(
+            r.solved,
+            "{arch} α={alpha}: RSA did not solve an easy instance: {:?}",
+            r.replica_energies
+        );
+        let w = Weights::parse_pm(&r.weights, arch.n, "result").unwrap();
+        assert_eq!(reference::errors(&inst, &w), 0);
+        assert_eq!(r.errors, 0);
+        assert!(r.sweeps <= 3000 && r.proposals > 0 && r.accepted <= r.proposals);
+    }
+    // SA on a very easy teacher instance.
+    let arch = Arch::new(101, 1, Activation::Perceptron).unwrap();
+    let (inst, _) = model::generate(arch, 0.1, 2, true).unwrap();
+    let r = solve(
+        &inst,
+        None,
+        &cfg(Algo::Sa, EnergyKind::Errors, 2000, 1, Centre::Traced, 2),
+        &mut |_| true,
+    )
+    .unwrap();
+    assert!(r.solved && r.found.is_some() && r.centre.is_none());
+}
+
+#[test]
+fn report_records_everything() {
+    let arch = Arch::new(101, 1, Activation::Perceptron).unwrap();
+    let (inst, _) = model::generate(arch, 0.5, 3, false).unwrap();
+    let c = cfg(Algo::Rsa, EnergyKind::Linear, 5, 1, Centre::Traced, 5);
+    let r = solve(&inst, Some("x.txt".into()), &c, &mut |_| true).unwrap();
+    let v = serde_json::to_value(&r).unwrap();
+    for key in [
+        "densemc_version",
+        "instance",
+        "config",
+        "kernel_path",
+        "solved",
+        "energy",
+        "sweeps",
+        "proposals",
+        "accepted",
+        "seconds",
+        "proposals_per_second",
+        "weights",
+        "centre",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["config"]["seed"], 5);
+    assert_eq!(
+        v["instance"]["checksum"],
+        format!("{:016x}", inst.checksum())
+    );
+    assert_eq!(r.weights.len(), 101);
+    let back: densemc::solve::Report = serde_json::from_value(v).unwrap();
+    assert_eq!(back, r);
+}
