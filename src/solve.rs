@@ -1,7 +1,7 @@
 //! One search for a solution on one instance: builds the replicas, runs SA or RSA, re-verifies what it
 //! reports with the reference evaluator, and returns the result record written as `result.json`.
 
-use crate::bits::Kernels;
+use crate::bits::{Kernels, Lane};
 use crate::error::{Error, Result};
 use crate::instance::{Instance, Origin};
 use crate::mc::rsa::{self, Centre};
@@ -81,6 +81,8 @@ pub struct Report {
     pub instance: InstanceInfo,
     pub config: Config,
     pub kernel_path: String,
+    /// Width of the integer lanes holding the fields (16, or 32 for huge N).
+    pub lane_bits: u32,
     pub solved: bool,
     /// Who found the solution: a replica (with its index) or the centre.
     pub found: Option<Found>,
@@ -114,8 +116,22 @@ pub fn recount(inst: &Instance, w: &Weights) -> u64 {
     }
 }
 
-/// Runs one search. `observe` sees every sweep and may stop the run by returning false.
+/// Runs one search. `observe` sees every sweep and may stop the run by returning false. The fields live
+/// in 16-bit lanes when they fit, in 32-bit lanes otherwise (huge N); the result is the same.
 pub fn solve(
+    inst: &Instance,
+    file: Option<String>,
+    cfg: &Config,
+    observe: &mut (dyn FnMut(&Progress) -> bool + Send),
+) -> Result<Report> {
+    if State::<i16>::fits(inst) {
+        solve_with::<i16>(inst, file, cfg, observe)
+    } else {
+        solve_with::<i32>(inst, file, cfg, observe)
+    }
+}
+
+fn solve_with<L: Lane>(
     inst: &Instance,
     file: Option<String>,
     cfg: &Config,
@@ -138,7 +154,7 @@ pub fn solve(
     let mut reps = Vec::with_capacity(y);
     for a in 0..y {
         let w = Weights::random(inst.n(), &mut rng::stream(cfg.seed, "init", a as u64));
-        reps.push(State::new(inst, w, cfg.energy, kern)?);
+        reps.push(State::<L>::new(inst, w, cfg.energy, kern)?);
     }
     let start = Instant::now();
     let out: Outcome = match cfg.algo {
@@ -211,6 +227,7 @@ pub fn solve(
         instance: InstanceInfo::of(inst, file),
         config: cfg.clone(),
         kernel_path: kern.path().name().to_string(),
+        lane_bits: 8 * std::mem::size_of::<L>() as u32,
         solved: out.solved,
         found: out.found,
         energy: out.energy,

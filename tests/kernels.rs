@@ -1,6 +1,6 @@
 //! Every kernel path against plain per-bit definitions, on random inputs of many sizes.
 
-use densemc::bits::{words_for_bits, Kernels, Path, STRIPE};
+use densemc::bits::{words_for_bits, Kernels, Lane, Path, STRIPE};
 use proptest::prelude::*;
 
 fn bit(row: &[u64], mu: usize) -> u64 {
@@ -42,13 +42,37 @@ proptest! {
 
     #[test]
     fn update_classify_matches_definition(stripes in 1usize..4, seed: u64, fill: bool) {
+        update_classify_case::<i16>(stripes, seed, fill)?;
+        update_classify_case::<i32>(stripes, seed, fill)?;
+    }
+
+    #[test]
+    fn relu_update_matches_definition(stripes in 1usize..4, seed: u64, fill: bool, cneg: bool) {
+        relu_update_case::<i16>(stripes, seed, fill, cneg)?;
+        relu_update_case::<i32>(stripes, seed, fill, cneg)?;
+    }
+}
+
+fn update_classify_case<L: Lane>(
+    stripes: usize,
+    seed: u64,
+    fill: bool,
+) -> Result<(), TestCaseError> {
+    {
         let len = stripes * STRIPE;
         let (c, l) = (words(seed, len), words(seed ^ 7, len));
-        let lanes0: Vec<i16> = words(seed ^ 9, len * 64).iter().map(|x| (*x % 9) as i16 - 4).collect();
+        let lanes0: Vec<L> = words(seed ^ 9, len * 64)
+            .iter()
+            .map(|x| L::from_i32((*x % 9) as i32 - 4))
+            .collect();
         let f = if fill { !0 } else { 0 };
         let mut want = lanes0.clone();
         for (mu, v) in want.iter_mut().enumerate() {
-            *v += if bit(&c, mu) ^ bit(&l, mu) ^ (f & 1) == 1 { 2 } else { -2 };
+            *v = v.wadd(if bit(&c, mu) ^ bit(&l, mu) ^ (f & 1) == 1 {
+                2
+            } else {
+                -2
+            });
         }
         for k in paths() {
             let mut lanes = lanes0.clone();
@@ -56,43 +80,66 @@ proptest! {
             k.update_classify(&mut lanes, &c, &l, f, &mut e1, &mut em1, &mut ng);
             prop_assert_eq!(&lanes, &want, "path {}", k.path());
             for mu in 0..len * 64 {
-                prop_assert_eq!(bit(&e1, mu) == 1, want[mu] == 1);
-                prop_assert_eq!(bit(&em1, mu) == 1, want[mu] == -1);
-                prop_assert_eq!(bit(&ng, mu) == 1, want[mu] < 0);
+                prop_assert_eq!(bit(&e1, mu) == 1, want[mu] == L::ONE);
+                prop_assert_eq!(bit(&em1, mu) == 1, want[mu] == L::MONE);
+                prop_assert_eq!(bit(&ng, mu) == 1, want[mu] < L::ZERO);
             }
         }
     }
+    Ok(())
+}
 
-    #[test]
-    fn relu_update_matches_definition(stripes in 1usize..4, seed: u64, fill: bool, cneg: bool) {
+fn relu_update_case<L: Lane>(
+    stripes: usize,
+    seed: u64,
+    fill: bool,
+    cneg: bool,
+) -> Result<(), TestCaseError> {
+    {
         let len = stripes * STRIPE;
         let (c, l) = (words(seed, len), words(seed ^ 5, len));
-        let lam0: Vec<i16> = words(seed ^ 11, len * 64).iter().map(|x| 2 * ((*x % 7) as i16 - 3)).collect();
-        let g0: Vec<i16> = words(seed ^ 13, len * 64).iter().map(|x| 2 * ((*x % 7) as i16 - 3)).collect();
+        let lam0: Vec<L> = words(seed ^ 11, len * 64)
+            .iter()
+            .map(|x| L::from_i32(2 * ((*x % 7) as i32 - 3)))
+            .collect();
+        let g0: Vec<L> = words(seed ^ 13, len * 64)
+            .iter()
+            .map(|x| L::from_i32(2 * ((*x % 7) as i32 - 3)))
+            .collect();
         let (f, cf) = (if fill { !0u64 } else { 0 }, if cneg { !0u64 } else { 0 });
         let (mut lam_w, mut g_w) = (lam0.clone(), g0.clone());
         for mu in 0..len * 64 {
             let old = lam_w[mu];
-            let new = old + if bit(&c, mu) ^ (f & 1) == 1 { 2 } else { -2 };
+            let new = old.wadd(if bit(&c, mu) ^ (f & 1) == 1 { 2 } else { -2 });
             lam_w[mu] = new;
             let s = if bit(&l, mu) ^ (cf & 1) == 1 { -1 } else { 1 };
-            g_w[mu] += s * (new.max(0) - old.max(0));
+            g_w[mu] = g_w[mu].wadd(s * (new.to_i32().max(0) - old.to_i32().max(0)));
         }
         for k in paths() {
             let (mut lam, mut g) = (lam0.clone(), g0.clone());
-            let mut o = [vec![0u64; len], vec![0u64; len], vec![0u64; len], vec![0u64; len]];
+            let mut o = [
+                vec![0u64; len],
+                vec![0u64; len],
+                vec![0u64; len],
+                vec![0u64; len],
+            ];
             let [o0, o1, o2, o3] = &mut o;
             k.relu_update(&mut lam, &mut g, &c, &l, f, cf, [o0, o1, o2, o3]);
             prop_assert_eq!(&lam, &lam_w, "path {}", k.path());
             prop_assert_eq!(&g, &g_w, "path {}", k.path());
             for mu in 0..len * 64 {
-                prop_assert_eq!(bit(&o[0], mu) == 1, lam_w[mu] >= 0);
-                prop_assert_eq!(bit(&o[1], mu) == 1, lam_w[mu] == 0);
-                prop_assert_eq!(bit(&o[2], mu) == 1, g_w[mu] == 0);
-                prop_assert_eq!(bit(&o[3], mu) == 1, g_w[mu] == 2);
+                prop_assert_eq!(bit(&o[0], mu) == 1, lam_w[mu] >= L::ZERO);
+                prop_assert_eq!(bit(&o[1], mu) == 1, lam_w[mu] == L::ZERO);
+                prop_assert_eq!(bit(&o[2], mu) == 1, g_w[mu] == L::ZERO);
+                prop_assert_eq!(bit(&o[3], mu) == 1, g_w[mu] == L::TWO);
             }
         }
     }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
     fn accumulate_matches_definition(stripes in 1usize..3, seed: u64, fill: bool) {

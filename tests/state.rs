@@ -1,7 +1,7 @@
 //! The incremental Monte Carlo state against from-scratch recomputation, through random move sequences.
 
 use densemc::arch::{Activation, Arch};
-use densemc::bits::{Kernels, Path};
+use densemc::bits::{Kernels, Lane, Path};
 use densemc::mc::{EnergyKind, Replica, State};
 use densemc::model::{self, reference};
 use densemc::rng;
@@ -22,6 +22,18 @@ fn energy_of(inst: &densemc::instance::Instance, w: &Weights, kind: EnergyKind) 
 }
 
 fn exercise(arch: Arch, alpha: f64, kind: EnergyKind, teacher: bool, seed: u64, moves: usize) {
+    exercise_lanes::<i16>(arch, alpha, kind, teacher, seed, moves);
+    exercise_lanes::<i32>(arch, alpha, kind, teacher, seed ^ 1, moves / 2);
+}
+
+fn exercise_lanes<L: Lane>(
+    arch: Arch,
+    alpha: f64,
+    kind: EnergyKind,
+    teacher: bool,
+    seed: u64,
+    moves: usize,
+) {
     let (inst, t) = model::generate(arch, alpha, seed, teacher).unwrap();
     let mut r = rng::stream(seed, "moves", 0);
     for kern in Path::available().into_iter().filter_map(Kernels::get) {
@@ -29,7 +41,7 @@ fn exercise(arch: Arch, alpha: f64, kind: EnergyKind, teacher: bool, seed: u64, 
         let w0 = t
             .clone()
             .unwrap_or_else(|| Weights::random(arch.n, &mut rng::stream(seed, "w0", 0)));
-        let mut st = State::new(&inst, w0, kind, kern).unwrap();
+        let mut st = State::<L>::new(&inst, w0, kind, kern).unwrap();
         st.verify().unwrap();
         for step in 0..moves {
             let i = (r.next_u64() % arch.n as u64) as usize;
@@ -124,12 +136,36 @@ fn refuses_what_it_cannot_hold() {
         .unwrap_or_else(|_| Arch::new(105, 5, Activation::Sign).unwrap());
     let (inst, _) = model::generate(arch, 0.5, 1, false).unwrap();
     let w = Weights::ones(arch.n);
-    assert!(State::new(&inst, w.clone(), EnergyKind::Linear, Kernels::best()).is_err());
-    assert!(State::new(
+    assert!(State::<i16>::new(&inst, w.clone(), EnergyKind::Linear, Kernels::best()).is_err());
+    assert!(State::<i16>::new(
         &inst,
         Weights::ones(arch.n - 1),
         EnergyKind::Errors,
         Kernels::best()
     )
     .is_err());
+    // 16-bit lanes cannot hold a perceptron with N > 32767; 32-bit lanes can.
+    let big = Arch::new(40001, 1, Activation::Perceptron).unwrap();
+    let (inst, _) = model::generate(big, 0.002, 1, false).unwrap();
+    assert!(!State::<i16>::fits(&inst));
+    let e = State::<i16>::new(
+        &inst,
+        Weights::ones(big.n),
+        EnergyKind::Errors,
+        Kernels::best(),
+    )
+    .err()
+    .unwrap();
+    assert!(e.to_string().contains("32767"), "{e}");
+    let mut st = State::<i32>::new(
+        &inst,
+        Weights::ones(big.n),
+        EnergyKind::Errors,
+        Kernels::best(),
+    )
+    .unwrap();
+    for i in (0..big.n).step_by(997) {
+        st.flip(i);
+    }
+    st.verify().unwrap();
 }

@@ -5,7 +5,7 @@
 //! All bit rows have a length that is a multiple of [`STRIPE`](super::STRIPE) words, and lane slices hold
 //! 64 lanes per word of the bit rows they pair with.
 
-use super::STRIPE;
+use super::{Lane, STRIPE};
 
 /// ΔE kernel: Σ_w popcnt(a_w & !y_w) − popcnt(b_w & y_w), with y = col ^ lab ^ fill.
 #[inline(always)]
@@ -31,8 +31,8 @@ pub fn popcount(words: &[u64]) -> u64 {
 /// Lane μ moves by +2 where bit μ of `col ^ lab ^ fill` is set and by −2 elsewhere (Δ^μ ← Δ^μ − 2 W ξ^μ σ^μ
 /// with bit 1 meaning −1); then `eq1`, `eqm1`, `neg` receive the bits Δ = +1, Δ = −1 and Δ < 0.
 #[inline(always)]
-pub fn update_classify(
-    lanes: &mut [i16],
+pub fn update_classify<L: Lane>(
+    lanes: &mut [L],
     col: &[u64],
     lab: &[u64],
     fill: u64,
@@ -44,11 +44,11 @@ pub fn update_classify(
         let y = col[w] ^ lab[w] ^ fill;
         let (mut e1, mut em1, mut ng) = (0u64, 0u64, 0u64);
         for (j, v) in lanes.iter_mut().enumerate() {
-            let up = ((y >> j) & 1) as i16;
-            *v = v.wrapping_add(4 * up - 2);
-            e1 |= ((*v == 1) as u64) << j;
-            em1 |= ((*v == -1) as u64) << j;
-            ng |= ((*v < 0) as u64) << j;
+            let up = ((y >> j) & 1) as i32;
+            *v = v.wadd(4 * up - 2);
+            e1 |= ((*v == L::ONE) as u64) << j;
+            em1 |= ((*v == L::MONE) as u64) << j;
+            ng |= ((*v < L::ZERO) as u64) << j;
         }
         eq1[w] = e1;
         eqm1[w] = em1;
@@ -63,9 +63,9 @@ pub fn update_classify(
 /// (σ^μ c_l = −1). Outputs: `g0` λ ≥ 0, `z` λ = 0, `h0` g = 0, `h2` g = 2.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub fn relu_update(
-    lam: &mut [i16],
-    g: &mut [i16],
+pub fn relu_update<L: Lane>(
+    lam: &mut [L],
+    g: &mut [L],
     col: &[u64],
     lab: &[u64],
     fill: u64,
@@ -83,16 +83,16 @@ pub fn relu_update(
         let (mut bg0, mut bz, mut bh0, mut bh2) = (0u64, 0u64, 0u64, 0u64);
         for j in 0..64 {
             let old = lam[j];
-            let new = old.wrapping_add(4 * ((x >> j) & 1) as i16 - 2);
+            let new = old.wadd(4 * ((x >> j) & 1) as i32 - 2);
             lam[j] = new;
-            let d = new.max(0) - old.max(0);
-            let neg = ((s >> j) & 1) as i16;
-            let gv = g[j].wrapping_add(d - 2 * neg * d);
+            let d = new.to_i32().max(0) - old.to_i32().max(0);
+            let neg = ((s >> j) & 1) as i32;
+            let gv = g[j].wadd(d - 2 * neg * d);
             g[j] = gv;
-            bg0 |= ((new >= 0) as u64) << j;
-            bz |= ((new == 0) as u64) << j;
-            bh0 |= ((gv == 0) as u64) << j;
-            bh2 |= ((gv == 2) as u64) << j;
+            bg0 |= ((new >= L::ZERO) as u64) << j;
+            bz |= ((new == L::ZERO) as u64) << j;
+            bh0 |= ((gv == L::ZERO) as u64) << j;
+            bh2 |= ((gv == L::TWO) as u64) << j;
         }
         g0[w] = bg0;
         z[w] = bz;

@@ -10,10 +10,12 @@
 
 mod aligned;
 pub mod generic;
+mod lane;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
 pub use aligned::{valid_mask, words_for_bits, AlignedWords, STRIPE};
+pub use lane::Lane;
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -87,8 +89,10 @@ pub struct Kernels {
     path: Path,
     delta: fn(&[u64], &[u64], &[u64], &[u64], u64) -> i64,
     popcount: fn(&[u64]) -> u64,
-    update_classify: fn(&mut [i16], &[u64], &[u64], u64, &mut [u64], &mut [u64], &mut [u64]),
-    relu_update: fn(&mut [i16], &mut [i16], &[u64], &[u64], u64, u64, [&mut [u64]; 4]),
+    update_classify16: fn(&mut [i16], &[u64], &[u64], u64, &mut [u64], &mut [u64], &mut [u64]),
+    update_classify32: fn(&mut [i32], &[u64], &[u64], u64, &mut [u64], &mut [u64], &mut [u64]),
+    relu_update16: fn(&mut [i16], &mut [i16], &[u64], &[u64], u64, u64, [&mut [u64]; 4]),
+    relu_update32: fn(&mut [i32], &mut [i32], &[u64], &[u64], u64, u64, [&mut [u64]; 4]),
     accumulate: fn(&mut [i32], &[u64], u64),
     vcount: fn(&[u64], usize, usize, &[u64], &mut [Stripe]),
 }
@@ -106,7 +110,7 @@ macro_rules! kernel_table {
             pub fn popcount(w: &[u64]) -> u64 {
                 unsafe { k::popcount(w) }
             }
-            pub fn update_classify(
+            pub fn update_classify16(
                 v: &mut [i16],
                 c: &[u64],
                 l: &[u64],
@@ -115,9 +119,20 @@ macro_rules! kernel_table {
                 b: &mut [u64],
                 n: &mut [u64],
             ) {
-                unsafe { k::update_classify(v, c, l, f, a, b, n) }
+                unsafe { k::update_classify16(v, c, l, f, a, b, n) }
             }
-            pub fn relu_update(
+            pub fn update_classify32(
+                v: &mut [i32],
+                c: &[u64],
+                l: &[u64],
+                f: u64,
+                a: &mut [u64],
+                b: &mut [u64],
+                n: &mut [u64],
+            ) {
+                unsafe { k::update_classify32(v, c, l, f, a, b, n) }
+            }
+            pub fn relu_update16(
                 v: &mut [i16],
                 g: &mut [i16],
                 c: &[u64],
@@ -126,7 +141,18 @@ macro_rules! kernel_table {
                 cf: u64,
                 o: [&mut [u64]; 4],
             ) {
-                unsafe { k::relu_update(v, g, c, l, f, cf, o) }
+                unsafe { k::relu_update16(v, g, c, l, f, cf, o) }
+            }
+            pub fn relu_update32(
+                v: &mut [i32],
+                g: &mut [i32],
+                c: &[u64],
+                l: &[u64],
+                f: u64,
+                cf: u64,
+                o: [&mut [u64]; 4],
+            ) {
+                unsafe { k::relu_update32(v, g, c, l, f, cf, o) }
             }
             pub fn accumulate(v: &mut [i32], b: &[u64], f: u64) {
                 unsafe { k::accumulate(v, b, f) }
@@ -139,8 +165,10 @@ macro_rules! kernel_table {
             path: $path,
             delta: $name::delta,
             popcount: $name::popcount,
-            update_classify: $name::update_classify,
-            relu_update: $name::relu_update,
+            update_classify16: $name::update_classify16,
+            update_classify32: $name::update_classify32,
+            relu_update16: $name::relu_update16,
+            relu_update32: $name::relu_update32,
             accumulate: $name::accumulate,
             vcount: $name::vcount,
         };
@@ -151,8 +179,10 @@ static GENERIC: Kernels = Kernels {
     path: Path::Generic,
     delta: generic::delta,
     popcount: generic::popcount,
-    update_classify: generic::update_classify,
-    relu_update: generic::relu_update,
+    update_classify16: generic::update_classify::<i16>,
+    update_classify32: generic::update_classify::<i32>,
+    relu_update16: generic::relu_update::<i16>,
+    relu_update32: generic::relu_update::<i32>,
     accumulate: generic::accumulate,
     vcount: generic::vcount,
 };
@@ -242,9 +272,9 @@ impl Kernels {
     /// See [`generic::update_classify`].
     #[inline]
     #[allow(clippy::too_many_arguments)]
-    pub fn update_classify(
+    pub fn update_classify<L: Lane>(
         &self,
-        lanes: &mut [i16],
+        lanes: &mut [L],
         col: &[u64],
         lab: &[u64],
         fill: u64,
@@ -252,23 +282,23 @@ impl Kernels {
         eqm1: &mut [u64],
         neg: &mut [u64],
     ) {
-        (self.update_classify)(lanes, col, lab, fill, eq1, eqm1, neg)
+        L::update_classify(self, lanes, col, lab, fill, eq1, eqm1, neg)
     }
 
     /// See [`generic::relu_update`]; `out` is `[g0, z, h0, h2]`.
     #[inline]
     #[allow(clippy::too_many_arguments)]
-    pub fn relu_update(
+    pub fn relu_update<L: Lane>(
         &self,
-        lam: &mut [i16],
-        g: &mut [i16],
+        lam: &mut [L],
+        g: &mut [L],
         col: &[u64],
         lab: &[u64],
         fill: u64,
         cfill: u64,
         out: [&mut [u64]; 4],
     ) {
-        (self.relu_update)(lam, g, col, lab, fill, cfill, out)
+        L::relu_update(self, lam, g, col, lab, fill, cfill, out)
     }
 
     /// See [`generic::accumulate`].

@@ -38,6 +38,26 @@ pub struct Args {
     /// Algorithm: rsa (replicated, focusing: finds dense solutions) or sa (plain simulated annealing)
     #[arg(long, value_enum, default_value_t = Algo::Rsa)]
     pub algo: Algo,
+    #[command(flatten)]
+    pub search: SearchArgs,
+    /// Threads for the RSA replicas (the result is the same for any value)
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Write the result record (JSON) here, atomically
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write a per-sweep CSV: sweep, β, γ, each replica's E, the centre's E, mean overlap q
+    #[arg(long)]
+    pub log: Option<PathBuf>,
+    /// No progress bar
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The search flags shared by `solve` and `sweep` (everything in the `Config` but the algorithm, the seed and
+/// the threads), with the same defaults.
+#[derive(clap::Args, Clone, Debug)]
+pub struct SearchArgs {
     /// y, the number of replicas of RSA
     #[arg(long = "replicas", short = 'y', value_name = "Y", default_value_t = DEFAULT_REPLICAS)]
     pub replicas: usize,
@@ -75,18 +95,58 @@ pub struct Args {
     /// pattern needs) [default: linear for the perceptron, errors for committees]
     #[arg(long, value_enum)]
     pub energy: Option<EnergyKind>,
-    /// Threads for the RSA replicas (the result is the same for any value)
-    #[arg(long, default_value_t = 1)]
-    pub threads: usize,
-    /// Write the result record (JSON) here, atomically
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Write a per-sweep CSV: sweep, β, γ, each replica's E, the centre's E, mean overlap q
-    #[arg(long)]
-    pub log: Option<PathBuf>,
-    /// No progress bar
-    #[arg(long, short)]
-    pub quiet: bool,
+}
+
+impl SearchArgs {
+    /// The run configuration for `algo` on instances with this activation: the energy defaults to linear
+    /// for the perceptron and errors for committees, β₀ to 0.5 (linear) or 1 (errors), T to --max-sweeps.
+    pub fn config(
+        &self,
+        algo: Algo,
+        activation: Activation,
+        seed: u64,
+        threads: usize,
+    ) -> Result<Config> {
+        let sa = algo == Algo::Sa;
+        let energy = self.energy.unwrap_or(match activation {
+            Activation::Perceptron => EnergyKind::Linear,
+            _ => EnergyKind::Errors,
+        });
+        let schedule = match &self.schedule {
+            Some(p) => Schedule::read(p)?,
+            None => Schedule::ramp(
+                self.ramp,
+                (
+                    self.beta0.unwrap_or(if energy == EnergyKind::Linear {
+                        0.5
+                    } else {
+                        1.0
+                    }),
+                    self.beta1,
+                ),
+                if sa {
+                    (0.0, 0.0)
+                } else {
+                    (self.gamma0, self.gamma1)
+                },
+                self.ramp_sweeps.unwrap_or(self.max_sweeps),
+            )?,
+        };
+        if threads == 0 {
+            return Err(Error::input("--threads must be at least 1"));
+        }
+        Ok(Config {
+            algo,
+            replicas: if sa { 1 } else { self.replicas },
+            centre: self.centre,
+            schedule,
+            max_sweeps: self.max_sweeps,
+            order: self.order,
+            energy,
+            seed,
+            threads,
+        })
+    }
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -103,40 +163,9 @@ pub fn run(a: Args) -> Result<()> {
         }
     };
     let sa = a.algo == Algo::Sa;
-    let energy = a.energy.unwrap_or(match inst.activation() {
-        Activation::Perceptron => EnergyKind::Linear,
-        _ => EnergyKind::Errors,
-    });
-    let schedule = match &a.schedule {
-        Some(p) => Schedule::read(p)?,
-        None => Schedule::ramp(
-            a.ramp,
-            (
-                a.beta0.unwrap_or(if energy == EnergyKind::Linear {
-                    0.5
-                } else {
-                    1.0
-                }),
-                a.beta1,
-            ),
-            if sa { (0.0, 0.0) } else { (a.gamma0, a.gamma1) },
-            a.ramp_sweeps.unwrap_or(a.max_sweeps),
-        )?,
-    };
-    if a.threads == 0 {
-        return Err(Error::input("--threads must be at least 1"));
-    }
-    let cfg = Config {
-        algo: a.algo,
-        replicas: if sa { 1 } else { a.replicas },
-        centre: a.centre,
-        schedule,
-        max_sweeps: a.max_sweeps,
-        order: a.order,
-        energy,
-        seed: a.seed,
-        threads: a.threads,
-    };
+    let cfg = a
+        .search
+        .config(a.algo, inst.activation(), a.seed, a.threads)?;
     let _ = writeln!(
         std::io::stderr(),
         "densemc solve: {} P={} α={:.4}, {} with y={}, {} in memory",

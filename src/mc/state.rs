@@ -19,7 +19,7 @@
 //! An accepted move updates unit l's P lanes and masks with one SIMD pass, then the output masks.
 
 use crate::arch::Activation;
-use crate::bits::{valid_mask, Kernels};
+use crate::bits::{valid_mask, Kernels, Lane};
 use crate::error::{Error, Result};
 use crate::instance::Instance;
 use crate::model::{reference, Fields};
@@ -53,7 +53,7 @@ pub trait Replica: Send {
 }
 
 /// The incremental state of one replica on a shared instance.
-pub struct State<'a> {
+pub struct State<'a, L: Lane = i16> {
     inst: &'a Instance,
     kern: &'static Kernels,
     kind: EnergyKind,
@@ -63,9 +63,9 @@ pub struct State<'a> {
     stride: usize,
     n_unit: usize,
     /// Unit lanes, K rows of 64·stride: Δ_l = σλ_l (perceptron, sign) or λ_l (ReLU).
-    lanes: Vec<i16>,
+    lanes: Vec<L>,
     /// Output lanes: σV (sign) or σh (ReLU); empty for the perceptron.
-    out: Vec<i16>,
+    out: Vec<L>,
     /// ΔE masks A_l, B_l: K rows of `stride` words.
     a: Vec<u64>,
     b: Vec<u64>,
@@ -79,10 +79,7 @@ pub struct State<'a> {
     scratch: Vec<u64>,
 }
 
-/// Largest |lane| value the 16-bit lanes hold.
-const LANE_MAX: usize = i16::MAX as usize;
-
-impl<'a> State<'a> {
+impl<'a, L: Lane> State<'a, L> {
     /// Builds the state of weights `w` on `inst` from scratch.
     pub fn new(
         inst: &'a Instance,
@@ -124,9 +121,10 @@ impl<'a> State<'a> {
             Activation::Relu => arch.k / 2 * n_unit,
             _ => arch.k,
         };
-        if n_unit > LANE_MAX || out_max > LANE_MAX {
+        if !Self::fits(inst) {
             return Err(Error::input(format!(
-                "the Monte Carlo keeps fields in 16-bit lanes: n = N/K = {n_unit} (and K/2·n for ReLU) must be at most {LANE_MAX}; use more hidden units or a smaller N"
+                "the Monte Carlo lanes of this type hold |fields| up to {}: n = N/K = {n_unit} (and K/2·n = {out_max} for ReLU) is too large",
+                L::MAX
             )));
         }
         let (k, stride) = (arch.k, inst.stride());
@@ -139,11 +137,11 @@ impl<'a> State<'a> {
             energy: 0,
             stride,
             n_unit,
-            lanes: vec![0; k * stride * 64],
+            lanes: vec![L::ZERO; k * stride * 64],
             out: if arch.activation == Activation::Perceptron {
                 Vec::new()
             } else {
-                vec![0; stride * 64]
+                vec![L::ZERO; stride * 64]
             },
             a: vec![0; rows],
             b: vec![0; rows],
@@ -158,13 +156,24 @@ impl<'a> State<'a> {
         Ok(s)
     }
 
+    /// Whether this lane type holds every field of `inst`: |λ_l| ≤ n = N/K, |σV| ≤ K, |σh| ≤ (K/2)·n.
+    pub fn fits(inst: &Instance) -> bool {
+        let arch = inst.arch();
+        let n_unit = arch.unit_len();
+        let out_max = match arch.activation {
+            Activation::Relu => arch.k / 2 * n_unit,
+            _ => arch.k,
+        };
+        n_unit <= L::MAX && out_max <= L::MAX
+    }
+
     /// The energy kind this state counts.
     pub fn kind(&self) -> EnergyKind {
         self.kind
     }
 
     /// Unit lanes and output lanes of every pattern position (padding included), from scratch.
-    fn scratch_lanes(&self, f: &Fields) -> (Vec<i16>, Vec<i16>) {
+    fn scratch_lanes(&self, f: &Fields) -> (Vec<L>, Vec<L>) {
         let arch = self.inst.arch();
         let (k, p, n, len) = (arch.k, self.inst.p(), self.n_unit, self.stride * 64);
         // Padding patterns have all inputs +1 and label +1: λ_l = Σ_{i in block l} W_i.
@@ -179,9 +188,9 @@ impl<'a> State<'a> {
             }
         };
         let lambda = |l: usize, mu: usize| if mu < p { f.hidden(l, mu) } else { pad[l] };
-        let mut lanes = vec![0i16; k * len];
+        let mut lanes = vec![L::ZERO; k * len];
         let mut out = vec![
-            0i16;
+            L::ZERO;
             if arch.activation == Activation::Perceptron {
                 0
             } else {
@@ -194,11 +203,11 @@ impl<'a> State<'a> {
                     Activation::Relu => lambda(l, mu),
                     _ => sigma(mu) * lambda(l, mu),
                 };
-                lanes[l * len + mu] = v as i16;
+                lanes[l * len + mu] = L::from_i32(v);
             }
             if !out.is_empty() {
                 let o = crate::model::output_of(&arch, (0..k).map(|l| lambda(l, mu)));
-                out[mu] = (sigma(mu) * o) as i16;
+                out[mu] = L::from_i32(sigma(mu) * o);
             }
         }
         (lanes, out)
@@ -217,9 +226,9 @@ impl<'a> State<'a> {
                 for j in 0..64 {
                     let v = self.lanes[l * len + w * 64 + j];
                     let (c1, c2, c3) = if relu {
-                        (v >= 0, v == 0, false)
+                        (v >= L::ZERO, v == L::ZERO, false)
                     } else {
-                        (v == 1, v == -1, v < 0)
+                        (v == L::ONE, v == L::MONE, v < L::ZERO)
                     };
                     e1 |= (c1 as u64) << j;
                     em1 |= (c2 as u64) << j;
@@ -235,9 +244,9 @@ impl<'a> State<'a> {
             for j in 0..64 {
                 if let Some(&v) = self.out.get(w * 64 + j) {
                     let (c1, c2) = if relu {
-                        (v == 0, v == 2)
+                        (v == L::ZERO, v == L::TWO)
                     } else {
-                        (v == 1, v == -1)
+                        (v == L::ONE, v == L::MONE)
                     };
                     x1 |= (c1 as u64) << j;
                     x2 |= (c2 as u64) << j;
@@ -301,15 +310,15 @@ impl<'a> State<'a> {
         let p = self.inst.p();
         match (self.inst.activation(), self.kind) {
             (Activation::Perceptron, EnergyKind::Errors) => {
-                (0..p).filter(|&m| self.lanes[m] < 0).count() as i64
+                (0..p).filter(|&m| self.lanes[m] < L::ZERO).count() as i64
             }
             (Activation::Perceptron, EnergyKind::Linear) => (0..p)
-                .map(|m| self.lanes[m] as i64)
+                .map(|m| self.lanes[m].to_i32() as i64)
                 .filter(|&d| d < 0)
                 .map(|d| (-d + 1) / 2)
                 .sum(),
-            (Activation::Sign, _) => (0..p).filter(|&m| self.out[m] < 0).count() as i64,
-            (Activation::Relu, _) => (0..p).filter(|&m| self.out[m] <= 0).count() as i64,
+            (Activation::Sign, _) => (0..p).filter(|&m| self.out[m] < L::ZERO).count() as i64,
+            (Activation::Relu, _) => (0..p).filter(|&m| self.out[m] <= L::ZERO).count() as i64,
         }
     }
 
@@ -322,7 +331,7 @@ impl<'a> State<'a> {
     }
 }
 
-impl Replica for State<'_> {
+impl<L: Lane> Replica for State<'_, L> {
     fn n(&self) -> usize {
         self.w.len()
     }
@@ -392,10 +401,10 @@ impl Replica for State<'_> {
                         let j = changed.trailing_zeros() as usize;
                         changed &= changed - 1;
                         let v = &mut self.out[w * 64 + j];
-                        *v += if (now >> j) & 1 == 1 { -2 } else { 2 };
+                        *v = v.wadd(if (now >> j) & 1 == 1 { -2 } else { 2 });
                         let bit = 1u64 << j;
-                        self.o1[w] = (self.o1[w] & !bit) | if *v == 1 { bit } else { 0 };
-                        self.o2[w] = (self.o2[w] & !bit) | if *v == -1 { bit } else { 0 };
+                        self.o1[w] = (self.o1[w] & !bit) | if *v == L::ONE { bit } else { 0 };
+                        self.o2[w] = (self.o2[w] & !bit) | if *v == L::MONE { bit } else { 0 };
                     }
                     for u in 0..self.inst.k() {
                         if u != l {
@@ -449,7 +458,7 @@ impl Replica for State<'_> {
                 let (a, b) = (self.lanes[l * len + mu], fresh.lanes[l * len + mu]);
                 if a != b {
                     return Err(format!(
-                        "unit {l} pattern {mu}: incremental lane {a}, from scratch {b}"
+                        "unit {l} pattern {mu}: incremental lane {a:?}, from scratch {b:?}"
                     ));
                 }
             }

@@ -4,7 +4,7 @@
 //! of the same source (see docs/performance.md), so this module is a recompilation, not a second source.
 //! Safety (all functions): the CPU must support `avx2`, `popcnt`, `bmi1` and `bmi2`.
 
-use crate::bits::{generic, STRIPE};
+use crate::bits::{generic, Lane, STRIPE};
 
 #[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
 pub unsafe fn delta(a: &[u64], b: &[u64], col: &[u64], lab: &[u64], fill: u64) -> i64 {
@@ -17,8 +17,8 @@ pub unsafe fn popcount(words: &[u64]) -> u64 {
 }
 
 #[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
-pub unsafe fn update_classify(
-    lanes: &mut [i16],
+pub unsafe fn update_classify<L: Lane>(
+    lanes: &mut [L],
     col: &[u64],
     lab: &[u64],
     fill: u64,
@@ -31,9 +31,9 @@ pub unsafe fn update_classify(
 
 #[allow(clippy::too_many_arguments)]
 #[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
-pub unsafe fn relu_update(
-    lam: &mut [i16],
-    g: &mut [i16],
+pub unsafe fn relu_update<L: Lane>(
+    lam: &mut [L],
+    g: &mut [L],
     col: &[u64],
     lab: &[u64],
     fill: u64,
@@ -57,4 +57,50 @@ pub unsafe fn vcount(
     planes: &mut [[u64; STRIPE]],
 ) {
     generic::vcount(cols, stride, off, fills, planes)
+}
+
+/// The i16 and i32 instantiations the kernel table points at.
+pub unsafe fn update_classify16(
+    v: &mut [i16],
+    c: &[u64],
+    l: &[u64],
+    f: u64,
+    a: &mut [u64],
+    b: &mut [u64],
+    n: &mut [u64],
+) {
+    update_classify(v, c, l, f, a, b, n)
+}
+pub unsafe fn update_classify32(
+    v: &mut [i32],
+    c: &[u64],
+    l: &[u64],
+    f: u64,
+    a: &mut [u64],
+    b: &mut [u64],
+    n: &mut [u64],
+) {
+    update_classify(v, c, l, f, a, b, n)
+}
+pub unsafe fn relu_update16(
+    v: &mut [i16],
+    g: &mut [i16],
+    c: &[u64],
+    l: &[u64],
+    f: u64,
+    cf: u64,
+    o: [&mut [u64]; 4],
+) {
+    relu_update(v, g, c, l, f, cf, o)
+}
+pub unsafe fn relu_update32(
+    v: &mut [i32],
+    g: &mut [i32],
+    c: &[u64],
+    l: &[u64],
+    f: u64,
+    cf: u64,
+    o: [&mut [u64]; 4],
+) {
+    relu_update(v, g, c, l, f, cf, o)
 }

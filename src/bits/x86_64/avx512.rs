@@ -46,7 +46,7 @@ pub unsafe fn popcount(words: &[u64]) -> u64 {
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
-pub unsafe fn update_classify(
+pub unsafe fn update_classify16(
     lanes: &mut [i16],
     col: &[u64],
     lab: &[u64],
@@ -84,7 +84,7 @@ pub unsafe fn update_classify(
 
 #[allow(clippy::too_many_arguments)]
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
-pub unsafe fn relu_update(
+pub unsafe fn relu_update16(
     lam: &mut [i16],
     g: &mut [i16],
     col: &[u64],
@@ -230,5 +230,94 @@ pub unsafe fn vcount(
     }
     for p in planes.iter_mut().skip(nplanes) {
         *p = [0; STRIPE];
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+pub unsafe fn update_classify32(
+    lanes: &mut [i32],
+    col: &[u64],
+    lab: &[u64],
+    fill: u64,
+    eq1: &mut [u64],
+    eqm1: &mut [u64],
+    neg: &mut [u64],
+) {
+    let words = lanes.len() / 64;
+    assert!(col.len() >= words && lab.len() >= words && eq1.len() >= words);
+    assert!(eqm1.len() >= words && neg.len() >= words);
+    let m2 = _mm512_set1_epi32(-2);
+    let p4 = _mm512_set1_epi32(4);
+    let one = _mm512_set1_epi32(1);
+    let mone = _mm512_set1_epi32(-1);
+    let base = lanes.as_mut_ptr();
+    for w in 0..words {
+        let y = col[w] ^ lab[w] ^ fill;
+        let (mut e1, mut em1, mut ng) = (0u64, 0u64, 0u64);
+        for q in 0..4 {
+            let p = base.add(w * 64 + q * 16);
+            let k = (y >> (16 * q)) as u16;
+            let v = _mm512_add_epi32(_mm512_loadu_si512(p.cast()), m2);
+            let v = _mm512_mask_add_epi32(v, k, v, p4);
+            _mm512_storeu_si512(p.cast(), v);
+            let sh = 16 * q;
+            e1 |= (_mm512_cmpeq_epi32_mask(v, one) as u64) << sh;
+            em1 |= (_mm512_cmpeq_epi32_mask(v, mone) as u64) << sh;
+            ng |= (_mm512_cmplt_epi32_mask(v, _mm512_setzero_si512()) as u64) << sh;
+        }
+        eq1[w] = e1;
+        eqm1[w] = em1;
+        neg[w] = ng;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+pub unsafe fn relu_update32(
+    lam: &mut [i32],
+    g: &mut [i32],
+    col: &[u64],
+    lab: &[u64],
+    fill: u64,
+    cfill: u64,
+    out: [&mut [u64]; 4],
+) {
+    let [g0, z, h0, h2] = out;
+    let words = lam.len() / 64;
+    assert!(g.len() >= lam.len() && col.len() >= words && lab.len() >= words);
+    assert!(g0.len() >= words && z.len() >= words && h0.len() >= words && h2.len() >= words);
+    let m2 = _mm512_set1_epi32(-2);
+    let p4 = _mm512_set1_epi32(4);
+    let zero = _mm512_setzero_si512();
+    let two = _mm512_set1_epi32(2);
+    let (pl, pg) = (lam.as_mut_ptr(), g.as_mut_ptr());
+    for w in 0..words {
+        let x = col[w] ^ fill;
+        let s = lab[w] ^ cfill;
+        let (mut bg0, mut bz, mut bh0, mut bh2) = (0u64, 0u64, 0u64, 0u64);
+        for q in 0..4 {
+            let at = w * 64 + q * 16;
+            let sh = 16 * q;
+            let old = _mm512_loadu_si512(pl.add(at).cast());
+            let new = _mm512_add_epi32(old, m2);
+            let new = _mm512_mask_add_epi32(new, (x >> sh) as u16, new, p4);
+            _mm512_storeu_si512(pl.add(at).cast(), new);
+            let d = _mm512_sub_epi32(_mm512_max_epi32(new, zero), _mm512_max_epi32(old, zero));
+            let gv = _mm512_loadu_si512(pg.add(at).cast());
+            let gv = _mm512_mask_blend_epi32(
+                (s >> sh) as u16,
+                _mm512_add_epi32(gv, d),
+                _mm512_sub_epi32(gv, d),
+            );
+            _mm512_storeu_si512(pg.add(at).cast(), gv);
+            bg0 |= (_mm512_cmpge_epi32_mask(new, zero) as u64) << sh;
+            bz |= (_mm512_cmpeq_epi32_mask(new, zero) as u64) << sh;
+            bh0 |= (_mm512_cmpeq_epi32_mask(gv, zero) as u64) << sh;
+            bh2 |= (_mm512_cmpeq_epi32_mask(gv, two) as u64) << sh;
+        }
+        g0[w] = bg0;
+        z[w] = bz;
+        h0[w] = bh0;
+        h2[w] = bh2;
     }
 }
