@@ -116,7 +116,7 @@ fn replicas_stay_consistent_through_a_run() {
             let mut reps: Vec<State> = (0..3)
                 .map(|a| {
                     let w = Weights::random(arch.n, &mut rng::stream(1, "init", a));
-                    State::new(&inst, w, energy, Kernels::best()).unwrap()
+                    State::<i16>::new(&inst, w, energy, Kernels::best()).unwrap()
                 })
                 .collect();
             let schedule = Schedule::ramp(Ramp::Geometric, (0.5, 3.0), (0.1, 3.0), 30).unwrap();
@@ -154,7 +154,7 @@ fn sa_runs_consistently_and_observer_can_stop() {
     let arch = Arch::new(199, 1, Activation::Perceptron).unwrap();
     let (inst, _) = model::generate(arch, 0.5, 6, false).unwrap();
     let w = Weights::random(arch.n, &mut rng::stream(2, "init", 0));
-    let mut st = State::new(&inst, w, EnergyKind::Errors, Kernels::best()).unwrap();
+    let mut st = State::<i32>::new(&inst, w, EnergyKind::Errors, Kernels::best()).unwrap();
     let s = Schedule::ramp(Ramp::Linear, (0.5, 2.0), (0.0, 0.0), 50).unwrap();
     let out = sa::anneal(&mut st, &s, 1000, Order::Random, 1, &mut |p| p.sweep < 7);
     assert_eq!(out.sweeps, 7);
