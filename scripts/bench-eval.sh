@@ -14,7 +14,7 @@ echo "|---|---:|"
 # Criterion prints the id at the start of a line (the 'time:' part may follow on the same line), then a
 # 'thrpt: [low mid high]' line; the middle value is the point estimate. Gelem/s = bits/ns.
 awk '
-  /^[A-Za-z_]+\/[^ ]+/ { id = $1 }
+  /^[A-Za-z0-9_]+\/[^ ]+/ { id = $1 }
   /thrpt:/ && id != "" {
     gsub(/[\[\]]/, "");
     for (i = 1; i <= NF; i++) if ($i == "thrpt:") { v = $(i + 3); u = $(i + 4) }

@@ -29,6 +29,7 @@ pub mod mc;
 pub mod model;
 pub mod rng;
 pub mod solve;
+pub mod study;
 pub mod weights;
 
 pub use error::{Error, Result};

@@ -66,6 +66,17 @@ impl Weights {
         (self.bits[i] as u64).wrapping_neg()
     }
 
+    /// Every W_i as a word fill (see [`Weights::fill`]), built from the packed words.
+    pub fn fills(&self) -> Vec<u64> {
+        let n = self.len();
+        let mut out = Vec::with_capacity(n);
+        for (k, &w) in self.bits.as_raw_slice().iter().enumerate() {
+            let m = (n - 64 * k).min(64);
+            out.extend((0..m).map(|j| ((w >> j) & 1).wrapping_neg()));
+        }
+        out
+    }
+
     /// W_i ← −W_i.
     #[inline]
     pub fn flip(&mut self, i: usize) {
@@ -170,6 +181,7 @@ mod tests {
         assert_eq!(v.hamming(&w), 1);
         assert_eq!(v.get(7), -w.get(7));
         assert_eq!(w.fill(0), if w.get(0) < 0 { !0 } else { 0 });
+        assert_eq!(w.fills(), (0..131).map(|i| w.fill(i)).collect::<Vec<_>>());
         let signs = w.signs();
         assert_eq!(Weights::from_signs(&signs), w);
         // Random weights are not all equal (64-bit chunks were drawn).

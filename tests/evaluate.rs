@@ -52,6 +52,24 @@ proptest! {
     }
 }
 
+/// Many patterns (P well past 4 stripes of 512) take the column-blocked order of the vertical count.
+#[test]
+fn many_patterns_take_the_blocked_path() {
+    for (arch, alpha) in [
+        (Arch::new(37, 1, Activation::Perceptron).unwrap(), 90.0),
+        (Arch::new(45, 3, Activation::Sign).unwrap(), 70.0),
+        (Arch::new(40, 4, Activation::Relu).unwrap(), 80.0),
+    ] {
+        let (inst, _) = model::generate(arch, alpha, 5, false).unwrap();
+        assert!(inst.stride() > 8 * densemc::bits::generic::BLOCK_STRIPES);
+        let w = Weights::random(arch.n, &mut rng::stream(5, "w", 0));
+        let want = reference::errors(&inst, &w);
+        for k in Path::available().into_iter().filter_map(Kernels::get) {
+            assert_eq!(fast::errors(&inst, &w, k), want, "path {} {arch}", k.path());
+        }
+    }
+}
+
 #[test]
 fn teacher_is_a_solution_and_random_weights_are_not() {
     for (arch, alpha) in [

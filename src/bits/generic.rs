@@ -151,50 +151,100 @@ fn add_bit(planes: &mut [Stripe], mut carry: Stripe) {
     }
 }
 
-/// Vertical (per-pattern) popcount of one 512-pattern stripe over a block of columns.
-///
-/// For column c (0 ≤ c < fills.len()) the stripe is `cols[c*stride + off ..][..STRIPE] ^ fills[c]`; on return,
-/// plane b of `planes` holds bit b of the per-lane count of set bits. The count uses a Harley–Seal
-/// carry-save tree over groups of 16 columns (so ~2 bitwise ops per input word) and ripple adds for the rest.
-/// `planes.len()` must be at least the bit length of `fills.len()`, and at least 4.
+/// One Harley–Seal step: adds the 16 columns starting at `base` (stripe at word offset `off`) to the counter
+/// (ones, twos, fours, eights, high planes).
 #[inline(always)]
-pub fn vcount(cols: &[u64], stride: usize, off: usize, fills: &[u64], planes: &mut [Stripe]) {
-    for p in planes.iter_mut() {
-        *p = [0; STRIPE];
-    }
-    let (low, high) = planes.split_at_mut(4);
-    let (mut ones, mut twos, mut fours, mut eights) =
-        ([0; STRIPE], [0; STRIPE], [0; STRIPE], [0; STRIPE]);
+#[allow(clippy::too_many_arguments)]
+fn csa16(
+    cols: &[u64],
+    stride: usize,
+    off: usize,
+    base: usize,
+    fills: &[u64],
+    low: &mut [Stripe; 4],
+    high: &mut [Stripe],
+) {
+    let d = |k: usize| load(cols, (base + k) * stride + off, fills[base + k]);
+    let [ones, twos, fours, eights] = *low;
+    let (twos_a, o) = csa(ones, d(0), d(1));
+    let (twos_b, o) = csa(o, d(2), d(3));
+    let (fours_a, t) = csa(twos, twos_a, twos_b);
+    let (twos_a, o) = csa(o, d(4), d(5));
+    let (twos_b, o) = csa(o, d(6), d(7));
+    let (fours_b, t) = csa(t, twos_a, twos_b);
+    let (eights_a, f) = csa(fours, fours_a, fours_b);
+    let (twos_a, o) = csa(o, d(8), d(9));
+    let (twos_b, o) = csa(o, d(10), d(11));
+    let (fours_a, t) = csa(t, twos_a, twos_b);
+    let (twos_a, o) = csa(o, d(12), d(13));
+    let (twos_b, o) = csa(o, d(14), d(15));
+    let (fours_b, t) = csa(t, twos_a, twos_b);
+    let (eights_b, f) = csa(f, fours_a, fours_b);
+    let (sixteens, e) = csa(eights, eights_a, eights_b);
+    *low = [o, t, f, e];
+    add_bit(high, sixteens);
+}
+
+/// Stripes up to which [`vcount`] keeps one stripe's counter in registers across all columns; beyond, it
+/// walks 16 columns at a time across all stripes so that the columns stream sequentially.
+pub const BLOCK_STRIPES: usize = 4;
+
+/// Vertical (per-pattern) popcount: adds, for every pattern, the number of set bits of
+/// `cols[c*stride ..][..stride] ^ fills[c]` over the columns c < fills.len() to the counters in `state`.
+///
+/// `state` holds one bit-sliced counter per 512-pattern stripe (`stride / STRIPE` of them), each of
+/// `state.len() / (stride / STRIPE)` planes (at least 4 and enough for the final counts; plane b holds bit b).
+/// The columns go through a Harley–Seal carry-save tree 16 at a time (about two bitwise operations per input
+/// word), the rest through ripple adds. For few stripes (small P) the loop runs stripe by stripe; for many,
+/// 16 columns at a time across all stripes, so that 16 columns stream sequentially instead of every load
+/// hopping a column stride (a page, at large P).
+#[inline(always)]
+pub fn vcount(cols: &[u64], stride: usize, fills: &[u64], state: &mut [Stripe]) {
+    let nstripes = stride / STRIPE;
+    let nplanes = state.len() / nstripes;
     let groups = fills.len() / 16;
-    for g in 0..groups {
-        let base = g * 16;
-        let d = |k: usize| load(cols, (base + k) * stride + off, fills[base + k]);
-        let (twos_a, o) = csa(ones, d(0), d(1));
-        let (twos_b, o) = csa(o, d(2), d(3));
-        let (fours_a, t) = csa(twos, twos_a, twos_b);
-        let (twos_a, o) = csa(o, d(4), d(5));
-        let (twos_b, o) = csa(o, d(6), d(7));
-        let (fours_b, t) = csa(t, twos_a, twos_b);
-        let (eights_a, f) = csa(fours, fours_a, fours_b);
-        let (twos_a, o) = csa(o, d(8), d(9));
-        let (twos_b, o) = csa(o, d(10), d(11));
-        let (fours_a, t) = csa(t, twos_a, twos_b);
-        let (twos_a, o) = csa(o, d(12), d(13));
-        let (twos_b, o) = csa(o, d(14), d(15));
-        let (fours_b, t) = csa(t, twos_a, twos_b);
-        let (eights_b, f) = csa(f, fours_a, fours_b);
-        let (sixteens, e) = csa(eights, eights_a, eights_b);
-        ones = o;
-        twos = t;
-        fours = f;
-        eights = e;
-        add_bit(high, sixteens);
+    let counter = |state: &mut [Stripe], s: usize| -> ([Stripe; 4], std::ops::Range<usize>) {
+        let r = s * nplanes..(s + 1) * nplanes;
+        (
+            [
+                state[r.start],
+                state[r.start + 1],
+                state[r.start + 2],
+                state[r.start + 3],
+            ],
+            r,
+        )
+    };
+    if nstripes <= BLOCK_STRIPES {
+        for s in 0..nstripes {
+            let (mut low, r) = counter(state, s);
+            let high = &mut state[r.start + 4..r.end];
+            for g in 0..groups {
+                csa16(cols, stride, s * STRIPE, g * 16, fills, &mut low, high);
+            }
+            state[r.start..r.start + 4].copy_from_slice(&low);
+        }
+    } else {
+        for g in 0..groups {
+            for s in 0..nstripes {
+                let (mut low, r) = counter(state, s);
+                csa16(
+                    cols,
+                    stride,
+                    s * STRIPE,
+                    g * 16,
+                    fills,
+                    &mut low,
+                    &mut state[r.start + 4..r.end],
+                );
+                state[r.start..r.start + 4].copy_from_slice(&low);
+            }
+        }
     }
-    low[0] = ones;
-    low[1] = twos;
-    low[2] = fours;
-    low[3] = eights;
-    for (c, &fill) in fills.iter().enumerate().skip(groups * 16) {
-        add_bit(planes, load(cols, c * stride + off, fill));
+    for s in 0..nstripes {
+        let planes = &mut state[s * nplanes..(s + 1) * nplanes];
+        for (c, &fill) in fills.iter().enumerate().skip(groups * 16) {
+            add_bit(planes, load(cols, c * stride + s * STRIPE, fill));
+        }
     }
 }

@@ -94,7 +94,7 @@ pub struct Kernels {
     relu_update16: fn(&mut [i16], &mut [i16], &[u64], &[u64], u64, u64, [&mut [u64]; 4]),
     relu_update32: fn(&mut [i32], &mut [i32], &[u64], &[u64], u64, u64, [&mut [u64]; 4]),
     accumulate: fn(&mut [i32], &[u64], u64),
-    vcount: fn(&[u64], usize, usize, &[u64], &mut [Stripe]),
+    vcount: fn(&[u64], usize, &[u64], &mut [Stripe]),
 }
 
 macro_rules! kernel_table {
@@ -157,8 +157,8 @@ macro_rules! kernel_table {
             pub fn accumulate(v: &mut [i32], b: &[u64], f: u64) {
                 unsafe { k::accumulate(v, b, f) }
             }
-            pub fn vcount(c: &[u64], s: usize, o: usize, f: &[u64], p: &mut [Stripe]) {
-                unsafe { k::vcount(c, s, o, f, p) }
+            pub fn vcount(c: &[u64], s: usize, f: &[u64], p: &mut [Stripe]) {
+                unsafe { k::vcount(c, s, f, p) }
             }
         }
         static $table: Kernels = Kernels {
@@ -309,15 +309,8 @@ impl Kernels {
 
     /// See [`generic::vcount`].
     #[inline]
-    pub fn vcount(
-        &self,
-        cols: &[u64],
-        stride: usize,
-        off: usize,
-        fills: &[u64],
-        planes: &mut [Stripe],
-    ) {
-        (self.vcount)(cols, stride, off, fills, planes)
+    pub fn vcount(&self, cols: &[u64], stride: usize, fills: &[u64], state: &mut [Stripe]) {
+        (self.vcount)(cols, stride, fills, state)
     }
 }
 

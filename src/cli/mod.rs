@@ -9,10 +9,13 @@ macro_rules! outln {
     };
 }
 
+mod analyze;
 mod eval;
 mod generate;
 mod info;
+mod robustness;
 mod solve;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use densemc::bits::Kernels;
@@ -43,6 +46,12 @@ enum Cmd {
     Info(info::Args),
     /// Search for a solution W (E(W) = 0) with focusing replicated annealing (RSA) or plain SA.
     Solve(solve::Args),
+    /// Run a grid of searches (N × α × samples × algorithms), one JSON line per task; resumable.
+    Sweep(sweep::Args),
+    /// Success probability, α_50(N) and its finite-size extrapolation from sweep results; tables and plots.
+    Analyze(analyze::Args),
+    /// Local energy δE(p), input robustness, distances and hidden-unit overlaps of solutions.
+    Robustness(robustness::Args),
 }
 
 /// Writes `text` to stdout: a full disk becomes an exit-code-2 error, not a panic. A reader that stopped
@@ -69,6 +78,9 @@ pub fn run() -> i32 {
             Cmd::Eval(a) => eval::run(a),
             Cmd::Info(a) => info::run(a),
             Cmd::Solve(a) => solve::run(a),
+            Cmd::Sweep(a) => sweep::run(a),
+            Cmd::Analyze(a) => analyze::run(a),
+            Cmd::Robustness(a) => robustness::run(a),
         });
     match result {
         Ok(()) => 0,

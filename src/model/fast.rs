@@ -2,8 +2,9 @@
 //!
 //! [`errors`] never leaves the bit domain: for each stripe of 512 patterns it counts, per pattern, the
 //! mismatches d_l^μ = #{i in block l : W_i ξ_i^μ = −1} with a carry-save (Harley–Seal) tree over the
-//! columns (`Kernels::vcount`), keeps d_l as bit planes, and decides the error with bit-sliced
-//! comparisons, since λ_l = n − 2 d_l:
+//! columns (`Kernels::vcount`; at large P 16 columns at a time across all stripes, so that the columns
+//! stream sequentially), keeps d_l as bit planes, and decides the error with bit-sliced comparisons, since
+//! λ_l = n − 2 d_l:
 //! - perceptron: λ < 0 ⇔ d ≥ (n+1)/2; error = that XOR (σ = −1);
 //! - sign units: unit l votes −1 ⇔ d_l ≥ (n+1)/2; τ = −1 ⇔ at least (K+1)/2 such votes;
 //! - ReLU units: relu(λ_l) = 2(n/2 − min(d_l, n/2)), and the constants cancel between the K/2 units with c = +1
@@ -29,52 +30,81 @@ pub fn errors(inst: &Instance, w: &Weights, kern: &Kernels) -> u64 {
     let arch = inst.arch();
     assert_eq!(w.len(), arch.n, "weights and instance disagree on N");
     let (k, n, p, stride) = (arch.k, arch.unit_len(), inst.p(), inst.stride());
-    let fills: Vec<u64> = (0..arch.n).map(|i| w.fill(i)).collect();
+    let nstripes = stride / STRIPE;
+    let fills = w.fills();
     let cols = inst.cols();
-    let mut planes = vec![[0u64; STRIPE]; bit_len(n).max(4)];
-    let sum_bits = bit_len(k / 2 * (n / 2)) + 1;
+    // Per-stripe counters d_l (one unit at a time) and, for committees, per-stripe votes or sums.
+    let np = bit_len(n).max(4);
+    let mut state = vec![[0u64; STRIPE]; nstripes * np];
+    let (acc_bits, sum_bits) = (bit_len(k), bit_len(k / 2 * (n / 2)) + 1);
+    let mut votes = vec![
+        [0u64; STRIPE];
+        if arch.activation == Activation::Sign {
+            nstripes * acc_bits
+        } else {
+            0
+        }
+    ];
+    let relu = arch.activation == Activation::Relu;
+    let mut pos = vec![[0u64; STRIPE]; if relu { nstripes * sum_bits } else { 0 }];
+    let mut negs = pos.clone();
+    let half_up = n.div_ceil(2) as u64;
     let mut total = 0u64;
-    for off in (0..stride).step_by(STRIPE) {
-        let sigma: Stripe = inst.labels()[off..off + STRIPE].try_into().unwrap();
-        let block = |l: usize, planes: &mut [Stripe]| {
-            kern.vcount(
-                &cols[l * n * stride..],
-                stride,
-                off,
-                &fills[l * n..(l + 1) * n],
-                planes,
-            )
-        };
-        let err: Stripe = match arch.activation {
-            Activation::Perceptron => {
-                block(0, &mut planes);
-                let neg = ge_const(&planes, n.div_ceil(2) as u64);
-                std::array::from_fn(|j| neg[j] ^ sigma[j])
-            }
-            Activation::Sign => {
-                let mut votes = vec![[0u64; STRIPE]; bit_len(k)];
-                for l in 0..k {
-                    block(l, &mut planes);
-                    add_into(&mut votes, &[ge_const(&planes, n.div_ceil(2) as u64)]);
+    for l in 0..k {
+        state.iter_mut().for_each(|x| *x = [0; STRIPE]);
+        kern.vcount(
+            &cols[l * n * stride..],
+            stride,
+            &fills[l * n..(l + 1) * n],
+            &mut state,
+        );
+        for s in 0..nstripes {
+            let planes = &mut state[s * np..(s + 1) * np];
+            match arch.activation {
+                Activation::Perceptron => {
+                    let sigma: Stripe = inst.labels()[s * STRIPE..(s + 1) * STRIPE]
+                        .try_into()
+                        .unwrap();
+                    let neg = ge_const(planes, half_up);
+                    let err: Stripe = std::array::from_fn(|j| {
+                        (neg[j] ^ sigma[j]) & valid_mask(s * STRIPE + j, p)
+                    });
+                    total += kern.popcount(&err);
                 }
-                let neg = ge_const(&votes, k.div_ceil(2) as u64);
-                std::array::from_fn(|j| neg[j] ^ sigma[j])
-            }
-            Activation::Relu => {
-                let mut pos = vec![[0u64; STRIPE]; sum_bits];
-                let mut negs = vec![[0u64; STRIPE]; sum_bits];
-                for l in 0..k {
-                    block(l, &mut planes);
-                    min_const(&mut planes, (n / 2) as u64);
-                    add_into(if arch.c(l) > 0 { &mut pos } else { &mut negs }, &planes);
+                Activation::Sign => {
+                    add_into(
+                        &mut votes[s * acc_bits..(s + 1) * acc_bits],
+                        &[ge_const(planes, half_up)],
+                    );
                 }
+                Activation::Relu => {
+                    min_const(planes, (n / 2) as u64);
+                    let acc = if arch.c(l) > 0 { &mut pos } else { &mut negs };
+                    add_into(&mut acc[s * sum_bits..(s + 1) * sum_bits], planes);
+                }
+            }
+        }
+    }
+    if arch.activation != Activation::Perceptron {
+        for s in 0..nstripes {
+            let sigma: Stripe = inst.labels()[s * STRIPE..(s + 1) * STRIPE]
+                .try_into()
+                .unwrap();
+            let err: Stripe = if relu {
                 // h > 0 ⇔ Σ_{c=−1} m > Σ_{c=+1} m.
-                let (gt, eq) = cmp(&negs, &pos);
+                let r = s * sum_bits..(s + 1) * sum_bits;
+                let (gt, eq) = cmp(&negs[r.clone()], &pos[r]);
                 std::array::from_fn(|j| (!sigma[j] & !gt[j]) | (sigma[j] & (gt[j] | eq[j])))
-            }
-        };
-        let masked: Stripe = std::array::from_fn(|j| err[j] & valid_mask(off + j, p));
-        total += kern.popcount(&masked);
+            } else {
+                let neg = ge_const(
+                    &votes[s * acc_bits..(s + 1) * acc_bits],
+                    k.div_ceil(2) as u64,
+                );
+                std::array::from_fn(|j| neg[j] ^ sigma[j])
+            };
+            let masked: Stripe = std::array::from_fn(|j| err[j] & valid_mask(s * STRIPE + j, p));
+            total += kern.popcount(&masked);
+        }
     }
     total
 }

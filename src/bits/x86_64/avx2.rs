@@ -49,14 +49,8 @@ pub unsafe fn accumulate(lanes: &mut [i32], bits: &[u64], fill: u64) {
 }
 
 #[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
-pub unsafe fn vcount(
-    cols: &[u64],
-    stride: usize,
-    off: usize,
-    fills: &[u64],
-    planes: &mut [[u64; STRIPE]],
-) {
-    generic::vcount(cols, stride, off, fills, planes)
+pub unsafe fn vcount(cols: &[u64], stride: usize, fills: &[u64], state: &mut [[u64; STRIPE]]) {
+    generic::vcount(cols, stride, fills, state)
 }
 
 /// The i16 and i32 instantiations the kernel table points at.

@@ -159,77 +159,104 @@ unsafe fn csa(a: __m512i, b: __m512i, c: __m512i) -> (__m512i, __m512i) {
     )
 }
 
+/// One Harley–Seal step over the 16 columns from `base` at word offset `off` (see `generic::vcount`);
+/// returns the carry of weight 16.
 #[inline(always)]
-unsafe fn add_bit(planes: &mut [__m512i], mut carry: __m512i) {
-    for p in planes.iter_mut() {
-        let c = _mm512_and_si512(*p, carry);
-        *p = _mm512_xor_si512(*p, carry);
-        carry = c;
+unsafe fn csa16(
+    cols: &[u64],
+    stride: usize,
+    off: usize,
+    base: usize,
+    fills: &[u64],
+    low: &mut [__m512i; 4],
+) -> __m512i {
+    let d = |c: usize| {
+        _mm512_xor_si512(
+            ld(cols, (base + c) * stride + off),
+            _mm512_set1_epi64(fills[base + c] as i64),
+        )
+    };
+    let [ones, twos, fours, eights] = *low;
+    let (twos_a, o) = csa(ones, d(0), d(1));
+    let (twos_b, o) = csa(o, d(2), d(3));
+    let (fours_a, t) = csa(twos, twos_a, twos_b);
+    let (twos_a, o) = csa(o, d(4), d(5));
+    let (twos_b, o) = csa(o, d(6), d(7));
+    let (fours_b, t) = csa(t, twos_a, twos_b);
+    let (eights_a, f) = csa(fours, fours_a, fours_b);
+    let (twos_a, o) = csa(o, d(8), d(9));
+    let (twos_b, o) = csa(o, d(10), d(11));
+    let (fours_a, t) = csa(t, twos_a, twos_b);
+    let (twos_a, o) = csa(o, d(12), d(13));
+    let (twos_b, o) = csa(o, d(14), d(15));
+    let (fours_b, t) = csa(t, twos_a, twos_b);
+    let (eights_b, f) = csa(f, fours_a, fours_b);
+    let (sixteens, e) = csa(eights, eights_a, eights_b);
+    *low = [o, t, f, e];
+    sixteens
+}
+
+/// Ripple-adds a one-bit-per-lane vector into counter planes kept in memory (usually touches one or two).
+#[inline(always)]
+unsafe fn add_bit_mem(planes: *mut [u64; STRIPE], n: usize, mut carry: __m512i) {
+    for b in 0..n {
         if _mm512_test_epi64_mask(carry, carry) == 0 {
             break;
         }
+        let p = planes.add(b);
+        let v = _mm512_loadu_si512(p.cast());
+        _mm512_storeu_si512(p.cast(), _mm512_xor_si512(v, carry));
+        carry = _mm512_and_si512(v, carry);
     }
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
-pub unsafe fn vcount(
-    cols: &[u64],
-    stride: usize,
-    off: usize,
-    fills: &[u64],
-    planes: &mut [[u64; STRIPE]],
-) {
+pub unsafe fn vcount(cols: &[u64], stride: usize, fills: &[u64], state: &mut [[u64; STRIPE]]) {
     let ncols = fills.len();
-    assert!(planes.len() >= 4 && (usize::BITS - ncols.leading_zeros()) as usize <= planes.len());
+    let nstripes = stride / STRIPE;
+    let nplanes = state.len() / nstripes;
+    assert!(nplanes >= 4 && nplanes * nstripes == state.len());
     if ncols > 0 {
-        assert!((ncols - 1) * stride + off + STRIPE <= cols.len());
+        assert!((ncols - 1) * stride + stride <= cols.len());
     }
-    let d = |c: usize| {
-        _mm512_xor_si512(
-            ld(cols, c * stride + off),
-            _mm512_set1_epi64(fills[c] as i64),
-        )
+    let groups = ncols / 16;
+    let sp = state.as_mut_ptr();
+    let load_low = |s: usize| -> [__m512i; 4] {
+        std::array::from_fn(|b| _mm512_loadu_si512(sp.add(s * nplanes + b).cast()))
     };
-    let zero = _mm512_setzero_si512();
-    let mut acc = [zero; 32];
-    let nplanes = planes.len().min(32);
-    let (low, high) = acc[..nplanes].split_at_mut(4);
-    let (mut ones, mut twos, mut fours, mut eights) = (zero, zero, zero, zero);
-    for g in 0..ncols / 16 {
-        let b = g * 16;
-        let (twos_a, o) = csa(ones, d(b), d(b + 1));
-        let (twos_b, o) = csa(o, d(b + 2), d(b + 3));
-        let (fours_a, t) = csa(twos, twos_a, twos_b);
-        let (twos_a, o) = csa(o, d(b + 4), d(b + 5));
-        let (twos_b, o) = csa(o, d(b + 6), d(b + 7));
-        let (fours_b, t) = csa(t, twos_a, twos_b);
-        let (eights_a, f) = csa(fours, fours_a, fours_b);
-        let (twos_a, o) = csa(o, d(b + 8), d(b + 9));
-        let (twos_b, o) = csa(o, d(b + 10), d(b + 11));
-        let (fours_a, t) = csa(t, twos_a, twos_b);
-        let (twos_a, o) = csa(o, d(b + 12), d(b + 13));
-        let (twos_b, o) = csa(o, d(b + 14), d(b + 15));
-        let (fours_b, t) = csa(t, twos_a, twos_b);
-        let (eights_b, f) = csa(f, fours_a, fours_b);
-        let (sixteens, e) = csa(eights, eights_a, eights_b);
-        ones = o;
-        twos = t;
-        fours = f;
-        eights = e;
-        add_bit(high, sixteens);
+    let store_low = |s: usize, low: &[__m512i; 4]| {
+        for (b, v) in low.iter().enumerate() {
+            _mm512_storeu_si512(sp.add(s * nplanes + b).cast(), *v);
+        }
+    };
+    let high = |s: usize| sp.add(s * nplanes + 4);
+    if nstripes <= crate::bits::generic::BLOCK_STRIPES {
+        for s in 0..nstripes {
+            let mut low = load_low(s);
+            for g in 0..groups {
+                let carry = csa16(cols, stride, s * STRIPE, g * 16, fills, &mut low);
+                add_bit_mem(high(s), nplanes - 4, carry);
+            }
+            store_low(s, &low);
+        }
+    } else {
+        for g in 0..groups {
+            for s in 0..nstripes {
+                let mut low = load_low(s);
+                let carry = csa16(cols, stride, s * STRIPE, g * 16, fills, &mut low);
+                store_low(s, &low);
+                add_bit_mem(high(s), nplanes - 4, carry);
+            }
+        }
     }
-    low[0] = ones;
-    low[1] = twos;
-    low[2] = fours;
-    low[3] = eights;
-    for c in ncols / 16 * 16..ncols {
-        add_bit(&mut acc[..nplanes], d(c));
-    }
-    for (p, v) in planes.iter_mut().zip(acc.iter()) {
-        _mm512_storeu_si512(p.as_mut_ptr().cast(), *v);
-    }
-    for p in planes.iter_mut().skip(nplanes) {
-        *p = [0; STRIPE];
+    for s in 0..nstripes {
+        for c in groups * 16..ncols {
+            let x = _mm512_xor_si512(
+                ld(cols, c * stride + s * STRIPE),
+                _mm512_set1_epi64(fills[c] as i64),
+            );
+            add_bit_mem(sp.add(s * nplanes), nplanes, x);
+        }
     }
 }
 

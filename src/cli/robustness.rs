@@ -1,0 +1,112 @@
+use densemc::instance::Instance;
+use densemc::study::grid::parse_f64_grid;
+use densemc::study::robustness::{check_grid, measure, read_result, Subject};
+use densemc::{Error, Result};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The instance the weights were found on
+    #[arg(long)]
+    pub instance: PathBuf,
+    /// Result JSON of `densemc solve` (or a bare +/- weights file); repeat for several. An RSA result's
+    /// centre is measured too
+    #[arg(long = "weights", value_name = "FILE", required = true)]
+    pub weights: Vec<PathBuf>,
+    /// Label of each --weights file, in the same order [default: the file name]
+    #[arg(long = "label", value_name = "LABEL")]
+    pub labels: Vec<String>,
+    /// Fractions p: START:STOP:STEP or a list
+    #[arg(long, default_value = "0:0.5:0.01")]
+    pub p_grid: String,
+    /// Random draws per p (flip sets of the weights; perturbed copies of the patterns)
+    #[arg(long, default_value_t = 100)]
+    pub flips: usize,
+    /// Seed of the draws (the same draws for every weight vector)
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Threads over the p values (the result does not depend on it)
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Skip the centre of RSA results
+    #[arg(long)]
+    pub no_centre: bool,
+    /// Write robustness.csv, distances.csv, hidden_overlaps.csv and two SVG plots into this folder
+    #[arg(long)]
+    pub out_dir: Option<PathBuf>,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    if !a.labels.is_empty() && a.labels.len() != a.weights.len() {
+        return Err(Error::input(format!(
+            "{} --label for {} --weights files: give one label per file, or none",
+            a.labels.len(),
+            a.weights.len()
+        )));
+    }
+    if a.threads == 0 {
+        return Err(Error::input("--threads must be at least 1"));
+    }
+    let ps = parse_f64_grid(&a.p_grid, "--p-grid")?;
+    check_grid(&ps)?;
+    let inst = Instance::read(&a.instance)?;
+    let mut subjects = Vec::new();
+    for (i, path) in a.weights.iter().enumerate() {
+        let r = read_result(path, &inst)?;
+        let label = a.labels.get(i).cloned().unwrap_or_else(|| {
+            path.file_stem().map_or(path.display().to_string(), |s| {
+                s.to_string_lossy().into_owned()
+            })
+        });
+        if let (Some(c), false) = (r.centre, a.no_centre) {
+            subjects.push(Subject {
+                label: label.clone(),
+                weights: r.weights,
+            });
+            subjects.push(Subject {
+                label: format!("{label}:centre"),
+                weights: c,
+            });
+        } else {
+            subjects.push(Subject {
+                label,
+                weights: r.weights,
+            });
+        }
+    }
+    if let Some(l) = subjects
+        .iter()
+        .enumerate()
+        .find(|(i, s)| subjects[..*i].iter().any(|t| t.label == s.label))
+    {
+        return Err(Error::input(format!(
+            "two weight vectors are labelled {:?}: give distinct --label values",
+            l.1.label
+        )));
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "densemc robustness: {} P={}, {} weight vectors, {} values of p × {} draws",
+        inst.arch(),
+        inst.p(),
+        subjects.len(),
+        ps.len(),
+        a.flips
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads)
+        .build()
+        .map_err(|e| Error::input(format!("cannot start {} threads: {e}", a.threads)))?;
+    let report = pool.install(|| measure(&inst, &subjects, &ps, a.flips, a.seed))?;
+    outln!("{}", report.table().trim_end());
+    if let Some(dir) = &a.out_dir {
+        let files = report.write(dir)?;
+        let names: Vec<String> = files
+            .iter()
+            .filter_map(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
+            .collect();
+        outln!("\nwrote {} in {}", names.join(", "), dir.display());
+    }
+    Ok(())
+}

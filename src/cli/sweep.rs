@@ -1,0 +1,139 @@
+use super::solve::SearchArgs;
+use densemc::arch::Activation;
+use densemc::solve::Algo;
+use densemc::study::grid::{parse_f64_grid, parse_usize_grid};
+use densemc::study::sweep::{self, algo_name, Journal, Plan, TaskRecord};
+use densemc::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// N values: a list (1001,2001,4001) or START:STOP:STEP
+    #[arg(long = "n", value_name = "N")]
+    pub n: String,
+    /// α values: START:STOP:STEP, inclusive (0.5:0.8:0.02), or a list (0.5,0.6)
+    #[arg(long, value_name = "ALPHA")]
+    pub alpha: String,
+    /// Instances (samples) per (N, α)
+    #[arg(long, default_value_t = 10)]
+    pub samples: usize,
+    /// K, the number of hidden units
+    #[arg(long = "k", value_name = "K", default_value_t = 1)]
+    pub k: usize,
+    /// Hidden units (perceptron, sign, relu)
+    #[arg(long, value_enum, default_value_t = Activation::Perceptron)]
+    pub activation: Activation,
+    /// Labels σ from a random teacher
+    #[arg(long)]
+    pub teacher: bool,
+    /// Algorithms, comma-separated (rsa,sa); all run on the same instances
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "rsa")]
+    pub algo: Vec<Algo>,
+    #[command(flatten)]
+    pub search: SearchArgs,
+    /// Master seed: task (N, α, s) runs with the seed S recorded in its line
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Tasks run at once, each on one thread (the results do not depend on it) [default: all cores]
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Results file: one JSON line per finished task, appended; re-running the same command resumes it
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Also record the weights W (and the RSA centre's) in every line
+    #[arg(long)]
+    pub keep_weights: bool,
+    /// No progress bar
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let threads = a.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let searches = a
+        .algo
+        .iter()
+        .map(|&algo| a.search.config(algo, a.activation, 0, 1))
+        .collect::<Result<Vec<_>>>()?;
+    let plan = Plan {
+        k: a.k,
+        activation: a.activation,
+        teacher: a.teacher,
+        ns: parse_usize_grid(&a.n, "--n")?,
+        alphas: parse_f64_grid(&a.alpha, "--alpha")?,
+        samples: a.samples,
+        searches,
+        seed: a.seed,
+    };
+    plan.validate(threads)?;
+    let journal = Journal::open(&a.out, &plan)?;
+    let tasks = sweep::pending(&plan, &journal);
+    let algos: Vec<&str> = a.algo.iter().map(|&x| algo_name(x)).collect();
+    let _ = writeln!(
+        std::io::stderr(),
+        "densemc sweep: {} K={}, {} N × {} α × {} samples × {} ({}) = {} tasks; {} already in {}{}; {} to run{}",
+        a.activation,
+        a.k,
+        plan.ns.len(),
+        plan.alphas.len(),
+        plan.samples,
+        algos.len(),
+        algos.join(","),
+        plan.len(),
+        journal.recorded,
+        a.out.display(),
+        if journal.torn_bytes > 0 {
+            format!(" (cut a torn last line of {} bytes)", journal.torn_bytes)
+        } else {
+            String::new()
+        },
+        tasks.len(),
+        if tasks.is_empty() {
+            String::new()
+        } else {
+            let t = threads.min(tasks.len());
+            format!(" on {t} thread{}", if t == 1 { "" } else { "s" })
+        },
+    );
+    let bar = if a.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(plan.len() as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {pos}/{len} tasks, {msg}, ETA {eta}",
+        )
+        .unwrap()
+        .progress_chars("=> "),
+    );
+    bar.set_position(journal.recorded as u64);
+    bar.reset_eta();
+    let solved = AtomicUsize::new(journal.recorded_solved);
+    bar.set_message(format!("{} solved", journal.recorded_solved));
+    let done = |r: &TaskRecord| {
+        let s = solved.fetch_add(r.solved as usize, Ordering::Relaxed) + r.solved as usize;
+        bar.set_message(format!("{s} solved"));
+        bar.inc(1);
+    };
+    let result = sweep::run(&plan, &journal, &tasks, threads, a.keep_weights, &done);
+    bar.finish_and_clear();
+    result?;
+    outln!(
+        "{} tasks in {}: {} solved ({} run now, {} already there)",
+        plan.len(),
+        a.out.display(),
+        solved.load(Ordering::Relaxed),
+        tasks.len(),
+        journal.recorded
+    );
+    outln!("re-run one task alone: densemc solve --n N --alpha A --seed S --algo ALGO with the same search flags (S is the line's \"seed\")");
+    Ok(())
+}

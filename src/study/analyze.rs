@@ -1,0 +1,719 @@
+//! `densemc analyze`: from sweep results (JSONL) to the success probability P_succ(α, N) with Wilson
+//! intervals, times to solution, α_50(N) by a logistic fit with a bootstrap error, and the finite-size
+//! extrapolation α_50(N) = α_∞ + a·N^(−ν); tables (CSV, Markdown) and SVG plots.
+
+use super::fit::{self, Alpha50, Fss, SizePoint};
+use super::plot::{self, Chart, Series};
+use super::stats::{quartiles, wilson, Quartiles};
+use super::sweep::{algo_name, hash_json, normalised, TaskRecord};
+use crate::arch::Activation;
+use crate::error::{Error, Result};
+use crate::fsio::write_atomic;
+use crate::solve::{Algo, Config};
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Analysis settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    /// ν of the finite-size fit when it is not fitted, and of the α_50 vs N^(−ν) plot's axis.
+    pub nu: f64,
+    /// Fit ν too (with ≥ 4 sizes).
+    pub fit_nu: bool,
+    /// Bootstrap resamples for the error of α_50.
+    pub resamples: usize,
+    /// Seed of the bootstrap.
+    pub seed: u64,
+    /// α values of the time-to-solution plot (default: chosen from the data).
+    pub tts_alphas: Option<Vec<f64>>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            nu: 0.5,
+            fit_nu: false,
+            resamples: 200,
+            seed: 1,
+            tts_alphas: None,
+        }
+    }
+}
+
+/// Reads sweep results from JSONL files. A torn last line (no final newline, not valid JSON) is skipped
+/// with a note; any other bad line is an error. Returns the records and notes for the user.
+pub fn read_records(paths: &[PathBuf]) -> Result<(Vec<TaskRecord>, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(path, "cannot read the results file", e))?;
+        let lines: Vec<&str> = text.split('\n').collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<TaskRecord>(line) {
+                Ok(r) => out.push(r),
+                Err(_) if i + 1 == lines.len() => notes.push(format!(
+                    "{}: ignoring a torn last line (an interrupted sweep)",
+                    path.display()
+                )),
+                Err(e) => {
+                    return Err(Error::at(
+                        path,
+                        Some(i + 1),
+                        format!("not a sweep result line ({e})"),
+                    ))
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::input("no sweep results in the given files"));
+    }
+    Ok((out, notes))
+}
+
+/// A series: one algorithm with one search configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesInfo {
+    pub label: String,
+    pub algo: Algo,
+    /// The configuration (seed and threads cleared).
+    pub config: Config,
+}
+
+/// P_succ and times at one (series, N, α).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SuccessRow {
+    pub series: usize,
+    pub n: usize,
+    pub alpha: f64,
+    pub tasks: u64,
+    pub solved: u64,
+    /// P_succ = solved/tasks and its Wilson 95 % interval.
+    pub p_succ: f64,
+    pub lo: f64,
+    pub hi: f64,
+    /// Quartiles of sweeps and seconds to solution, over the solved tasks.
+    pub sweeps: Option<Quartiles>,
+    pub seconds: Option<Quartiles>,
+}
+
+/// α_50 at one (series, N).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SizeRow {
+    pub series: usize,
+    pub n: usize,
+    pub tasks: usize,
+    pub alpha50: Alpha50,
+}
+
+/// Everything `analyze` computes.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub k: usize,
+    pub activation: Activation,
+    pub teacher: bool,
+    pub series: Vec<SeriesInfo>,
+    pub success: Vec<SuccessRow>,
+    pub sizes: Vec<SizeRow>,
+    /// Finite-size fit per series (when ≥ 2 sizes have an α_50).
+    pub fss: Vec<(usize, Fss)>,
+    /// Records dropped because the same task appeared twice.
+    pub duplicates: usize,
+    pub options: Options,
+}
+
+/// α as a grouping key (1e-9 resolution: immune to the last-digit noise of a decimal round trip).
+fn alpha_key(a: f64) -> i64 {
+    (a * 1e9).round() as i64
+}
+
+/// Analyses the records (one architecture and label kind; several series allowed).
+pub fn analyze(records: &[TaskRecord], opts: &Options) -> Result<Analysis> {
+    let first = records
+        .first()
+        .ok_or_else(|| Error::input("no sweep results to analyse"))?;
+    if let Some(r) = records
+        .iter()
+        .find(|r| (r.k, r.activation, r.teacher) != (first.k, first.activation, first.teacher))
+    {
+        return Err(Error::input(format!(
+            "the results mix architectures ({} K={}{} and {} K={}{}): analyse them separately",
+            first.activation,
+            first.k,
+            if first.teacher { " teacher" } else { "" },
+            r.activation,
+            r.k,
+            if r.teacher { " teacher" } else { "" },
+        )));
+    }
+    if !(opts.nu.is_finite() && opts.nu > 0.0) {
+        return Err(Error::input(format!(
+            "--nu {}: ν must be positive",
+            opts.nu
+        )));
+    }
+    // Series by (algorithm, configuration).
+    let mut series: Vec<SeriesInfo> = Vec::new();
+    let mut series_hash: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut duplicates = 0;
+    // (series, N, α key) → outcomes.
+    let mut cells: BTreeMap<(usize, usize, i64), Vec<&TaskRecord>> = BTreeMap::new();
+    for r in records {
+        // The same task (same parameters and coordinates) from two files or two overlapping sweeps.
+        if !seen.insert((
+            r.params.clone(),
+            r.n,
+            alpha_key(r.alpha),
+            r.sample,
+            algo_name(r.algo),
+        )) {
+            duplicates += 1;
+            continue;
+        }
+        let cfg = normalised(&r.config);
+        let h = hash_json(&cfg);
+        let s = match series_hash.iter().position(|x| *x == h) {
+            Some(s) => s,
+            None => {
+                series_hash.push(h);
+                series.push(SeriesInfo {
+                    label: String::new(),
+                    algo: r.algo,
+                    config: cfg,
+                });
+                series.len() - 1
+            }
+        };
+        cells
+            .entry((s, r.n, alpha_key(r.alpha)))
+            .or_default()
+            .push(r);
+    }
+    // Labels: the algorithm, plus a hash prefix when one algorithm comes with several configurations.
+    for i in 0..series.len() {
+        let name = algo_name(series[i].algo);
+        let same = series.iter().filter(|s| s.algo == series[i].algo).count();
+        series[i].label = if same > 1 {
+            format!("{name}-{}", &series_hash[i][..6])
+        } else {
+            name.to_string()
+        };
+    }
+    let success: Vec<SuccessRow> = cells
+        .iter()
+        .map(|(&(s, n, _), rs)| {
+            let tasks = rs.len() as u64;
+            let solved = rs.iter().filter(|r| r.solved).count() as u64;
+            let (lo, hi) = wilson(solved, tasks);
+            let sw: Vec<f64> = rs
+                .iter()
+                .filter(|r| r.solved)
+                .map(|r| r.sweeps as f64)
+                .collect();
+            let se: Vec<f64> = rs.iter().filter(|r| r.solved).map(|r| r.seconds).collect();
+            SuccessRow {
+                series: s,
+                n,
+                alpha: rs[0].alpha,
+                tasks,
+                solved,
+                p_succ: solved as f64 / tasks as f64,
+                lo,
+                hi,
+                sweeps: quartiles(&sw),
+                seconds: quartiles(&se),
+            }
+        })
+        .collect();
+    // α_50 per (series, N).
+    let mut by_size: BTreeMap<(usize, usize), Vec<(f64, bool)>> = BTreeMap::new();
+    for ((s, n, _), rs) in &cells {
+        by_size
+            .entry((*s, *n))
+            .or_default()
+            .extend(rs.iter().map(|r| (r.alpha, r.solved)));
+    }
+    let sizes: Vec<SizeRow> = by_size
+        .iter()
+        .enumerate()
+        .map(|(i, (&(s, n), outcomes))| SizeRow {
+            series: s,
+            n,
+            tasks: outcomes.len(),
+            alpha50: fit::alpha50_bootstrap(outcomes, opts.resamples, opts.seed, i as u64),
+        })
+        .collect();
+    let fss = (0..series.len())
+        .filter_map(|s| {
+            let pts: Vec<SizePoint> = sizes
+                .iter()
+                .filter(|r| r.series == s)
+                .map(|r| SizePoint {
+                    n: r.n as f64,
+                    alpha50: r.alpha50.fit.alpha50,
+                    err: r.alpha50.err,
+                })
+                .collect();
+            fit::fss(&pts, opts.nu, opts.fit_nu).map(|f| (s, f))
+        })
+        .collect();
+    Ok(Analysis {
+        k: first.k,
+        activation: first.activation,
+        teacher: first.teacher,
+        series,
+        success,
+        sizes,
+        fss,
+        duplicates,
+        options: opts.clone(),
+    })
+}
+
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+fn fixed(x: f64, d: usize) -> String {
+    if x.is_finite() {
+        format!("{x:.d$}")
+    } else {
+        "–".to_string()
+    }
+}
+
+fn q_cells(q: &Option<Quartiles>) -> String {
+    match q {
+        Some(q) => format!("{},{},{}", num(q.q1), num(q.median), num(q.q3)),
+        None => ",,".to_string(),
+    }
+}
+
+impl Analysis {
+    fn status(s: fit::FitStatus) -> &'static str {
+        match s {
+            fit::FitStatus::Fitted => "fitted",
+            fit::FitStatus::Separated => "separated",
+            fit::FitStatus::AllSolved => "all_solved",
+            fit::FitStatus::NoneSolved => "none_solved",
+            fit::FitStatus::Degenerate => "degenerate",
+        }
+    }
+
+    /// `success.csv`: one row per (series, N, α).
+    pub fn success_csv(&self) -> String {
+        let mut s = String::from(
+            "series,algo,n,alpha,tasks,solved,p_succ,wilson_lo,wilson_hi,sweeps_q1,sweeps_median,sweeps_q3,seconds_q1,seconds_median,seconds_q3\n",
+        );
+        for r in &self.success {
+            let _ = writeln!(
+                s,
+                "{},{},{},{},{},{},{},{},{},{},{}",
+                self.series[r.series].label,
+                algo_name(self.series[r.series].algo),
+                r.n,
+                r.alpha,
+                r.tasks,
+                r.solved,
+                r.p_succ,
+                r.lo,
+                r.hi,
+                q_cells(&r.sweeps),
+                q_cells(&r.seconds)
+            );
+        }
+        s
+    }
+
+    /// `alpha50.csv`: one row per (series, N).
+    pub fn alpha50_csv(&self) -> String {
+        let mut s =
+            String::from("series,algo,n,tasks,alpha50,alpha50_err,w,status,bootstrap_valid,bootstrap_resamples\n");
+        for r in &self.sizes {
+            let a = &r.alpha50;
+            let _ = writeln!(
+                s,
+                "{},{},{},{},{},{},{},{},{},{}",
+                self.series[r.series].label,
+                algo_name(self.series[r.series].algo),
+                r.n,
+                r.tasks,
+                num(a.fit.alpha50),
+                num(a.err),
+                num(a.fit.w),
+                Self::status(a.fit.status),
+                a.valid,
+                a.resamples
+            );
+        }
+        s
+    }
+
+    /// `fss.csv`: one row per series with a finite-size fit.
+    pub fn fss_csv(&self) -> String {
+        let mut s = String::from(
+            "series,algo,sizes,nu,nu_err,nu_fitted,alpha_inf,alpha_inf_err,a,a_err,chi2,dof\n",
+        );
+        for (i, f) in &self.fss {
+            let _ = writeln!(
+                s,
+                "{},{},{},{},{},{},{},{},{},{},{},{}",
+                self.series[*i].label,
+                algo_name(self.series[*i].algo),
+                f.sizes,
+                f.nu,
+                num(f.nu_err),
+                f.nu_fitted,
+                f.alpha_inf,
+                num(f.alpha_inf_err),
+                f.a,
+                num(f.a_err),
+                f.chi2,
+                f.dof
+            );
+        }
+        s
+    }
+
+    /// The Markdown summary (also printed by the command).
+    pub fn markdown(&self) -> String {
+        let mut s = String::new();
+        let arch = if self.activation == Activation::Perceptron {
+            "perceptron".to_string()
+        } else {
+            format!("tree committee, K={} {} units", self.k, self.activation)
+        };
+        let _ = writeln!(
+            s,
+            "# Sweep analysis: {arch}, {} labels\n",
+            if self.teacher { "teacher" } else { "random" }
+        );
+        let _ = writeln!(s, "## Success probability P_succ(α, N)\n");
+        let _ = writeln!(
+            s,
+            "| series | N | α | solved/tasks | P_succ | 95 % (Wilson) | median sweeps [q1, q3] | median s |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
+        for r in &self.success {
+            let sw = r.sweeps.map_or("–".to_string(), |q| {
+                format!("{} [{}, {}]", q.median, q.q1, q.q3)
+            });
+            let sec = r
+                .seconds
+                .map_or("–".to_string(), |q| format!("{:.3e}", q.median));
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {}/{} | {:.3} | [{:.3}, {:.3}] | {sw} | {sec} |",
+                self.series[r.series].label, r.n, r.alpha, r.solved, r.tasks, r.p_succ, r.lo, r.hi
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\n## α_50(N): logistic fit P_succ = 1/(1+exp((α−α_50)/w)), bootstrap error ({} resamples)\n",
+            self.options.resamples
+        );
+        let _ = writeln!(s, "| series | N | tasks | α_50 | ± | w | fit |");
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+        for r in &self.sizes {
+            let a = &r.alpha50;
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                self.series[r.series].label,
+                r.n,
+                r.tasks,
+                fixed(a.fit.alpha50, 4),
+                fixed(a.err, 4),
+                fixed(a.fit.w, 4),
+                Self::status(a.fit.status)
+            );
+        }
+        if !self.fss.is_empty() {
+            let _ = writeln!(s, "\n## Finite-size scaling α_50(N) = α_∞ + a·N^(−ν)\n");
+            let _ = writeln!(s, "| series | sizes | ν | α_∞ | a | χ²/dof |");
+            let _ = writeln!(s, "|---|---|---|---|---|---|");
+            for (i, f) in &self.fss {
+                let nu = if f.nu_fitted {
+                    format!("{:.3} ± {:.3} (fitted)", f.nu, f.nu_err)
+                } else {
+                    format!("{} (fixed)", f.nu)
+                };
+                let chi = if f.dof > 0 {
+                    format!("{:.2}/{}", f.chi2, f.dof)
+                } else {
+                    "– (exact)".to_string()
+                };
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {nu} | {} ± {} | {} ± {} | {chi} |",
+                    self.series[*i].label,
+                    f.sizes,
+                    fixed(f.alpha_inf, 4),
+                    fixed(f.alpha_inf_err, 4),
+                    fixed(f.a, 3),
+                    fixed(f.a_err, 3)
+                );
+            }
+        }
+        let _ = writeln!(s, "\n## Series\n");
+        for sr in &self.series {
+            let c = &sr.config;
+            let _ = writeln!(
+                s,
+                "- {}: {} y={} energy={} max_sweeps={} schedule={}",
+                sr.label,
+                algo_name(c.algo),
+                c.replicas,
+                serde_json::to_string(&c.energy)
+                    .unwrap_or_default()
+                    .trim_matches('"'),
+                c.max_sweeps,
+                serde_json::to_string(&c.schedule).unwrap_or_default()
+            );
+        }
+        s
+    }
+
+    /// P_succ vs α for one series: one colour per N, Wilson bars, fitted logistic.
+    pub fn chart_success(&self, series: usize) -> Chart {
+        let mut ch = Chart {
+            title: format!("P_succ(α), {}", self.series[series].label),
+            x_label: "α".into(),
+            y_label: "P_succ".into(),
+            y_range: Some((-0.02, 1.02)),
+            ..Default::default()
+        };
+        let rows: Vec<&SuccessRow> = self.success.iter().filter(|r| r.series == series).collect();
+        let (amin, amax) = rows
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), r| {
+                (l.min(r.alpha), h.max(r.alpha))
+            });
+        let count = self.sizes.iter().filter(|r| r.series == series).count();
+        for (c, size) in self.sizes.iter().filter(|r| r.series == series).enumerate() {
+            let pts: Vec<&&SuccessRow> = rows.iter().filter(|r| r.n == size.n).collect();
+            // Sizes side by side, so that their error bars do not hide each other.
+            let dodge = (amax - amin) * 0.004 * (c as f64 - (count as f64 - 1.0) / 2.0);
+            let a = &size.alpha50;
+            let label = if a.fit.alpha50.is_finite() {
+                format!("N={}: α_50={:.4}±{:.4}", size.n, a.fit.alpha50, a.err)
+            } else {
+                format!("N={}", size.n)
+            };
+            ch.series.push(Series {
+                label,
+                points: pts.iter().map(|r| (r.alpha + dodge, r.p_succ)).collect(),
+                bars: Some(pts.iter().map(|r| (r.lo, r.hi)).collect()),
+                markers: true,
+                color: c,
+                ..Default::default()
+            });
+            if a.fit.alpha50.is_finite() {
+                let m = 200;
+                ch.series.push(Series {
+                    points: (0..=m)
+                        .map(|i| {
+                            let x = amin + (amax - amin) * i as f64 / m as f64;
+                            (x, a.fit.p(x))
+                        })
+                        .collect(),
+                    line: true,
+                    color: c,
+                    ..Default::default()
+                });
+            }
+        }
+        ch
+    }
+
+    /// α_50 vs N^(−ν) (ν = --nu on the axis) with the finite-size fit of every series.
+    pub fn chart_fss(&self) -> Chart {
+        let nu = self.options.nu;
+        let mut ch = Chart {
+            title: "finite-size scaling of α_50".into(),
+            x_label: format!("N^(−{nu})"),
+            y_label: "α_50(N)".into(),
+            ..Default::default()
+        };
+        let xmax = self
+            .sizes
+            .iter()
+            .map(|r| (r.n as f64).powf(-nu))
+            .fold(0.0, f64::max);
+        ch.x_range = Some((0.0, xmax * 1.1));
+        for (s, info) in self.series.iter().enumerate() {
+            let rows: Vec<&SizeRow> = self
+                .sizes
+                .iter()
+                .filter(|r| r.series == s && r.alpha50.fit.alpha50.is_finite())
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let f = self.fss.iter().find(|(i, _)| *i == s).map(|(_, f)| f);
+            ch.series.push(Series {
+                label: match f {
+                    Some(f) => format!(
+                        "{}: α_∞={:.4}±{:.4}",
+                        info.label, f.alpha_inf, f.alpha_inf_err
+                    ),
+                    None => info.label.clone(),
+                },
+                points: rows
+                    .iter()
+                    .map(|r| ((r.n as f64).powf(-nu), r.alpha50.fit.alpha50))
+                    .collect(),
+                bars: Some(
+                    rows.iter()
+                        .map(|r| {
+                            let (a, e) = (r.alpha50.fit.alpha50, r.alpha50.err);
+                            if e.is_finite() {
+                                (a - e, a + e)
+                            } else {
+                                (a, a)
+                            }
+                        })
+                        .collect(),
+                ),
+                markers: true,
+                color: s,
+                ..Default::default()
+            });
+            if let Some(f) = f {
+                // x = N^(−ν_axis) ⇒ N = x^(−1/ν_axis); the curve is straight when the fit's ν is the axis's.
+                let m = 100;
+                ch.series.push(Series {
+                    points: (0..=m)
+                        .map(|i| {
+                            let x = xmax * 1.1 * i as f64 / m as f64;
+                            let y = if x == 0.0 {
+                                f.alpha_inf
+                            } else {
+                                f.at(x.powf(-1.0 / nu))
+                            };
+                            (x, y)
+                        })
+                        .collect(),
+                    line: true,
+                    color: s,
+                    ..Default::default()
+                });
+            }
+        }
+        ch
+    }
+
+    /// The α values of the time-to-solution plot for a series: the given ones, or up to 4 evenly spread
+    /// among those where every N solved at least half of its tasks.
+    fn tts_alphas(&self, series: usize) -> Vec<f64> {
+        let rows: Vec<&SuccessRow> = self.success.iter().filter(|r| r.series == series).collect();
+        let mut alphas: Vec<f64> = rows.iter().map(|r| r.alpha).collect();
+        alphas.sort_by(f64::total_cmp);
+        alphas.dedup_by(|a, b| alpha_key(*a) == alpha_key(*b));
+        if let Some(given) = &self.options.tts_alphas {
+            return alphas
+                .into_iter()
+                .filter(|a| given.iter().any(|g| alpha_key(*g) == alpha_key(*a)))
+                .collect();
+        }
+        let good: Vec<f64> = alphas
+            .into_iter()
+            .filter(|&a| {
+                rows.iter()
+                    .filter(|r| alpha_key(r.alpha) == alpha_key(a))
+                    .all(|r| r.p_succ >= 0.5 && r.solved > 0)
+            })
+            .collect();
+        if good.len() <= 4 {
+            return good;
+        }
+        (0..4).map(|i| good[(i * (good.len() - 1)) / 3]).collect()
+    }
+
+    /// Median time to solution (sweeps or seconds, quartile bars) vs N, log–log, one curve per (series, α).
+    pub fn chart_tts(&self, seconds: bool) -> Option<Chart> {
+        let mut ch = Chart {
+            title: format!(
+                "median time to solution ({})",
+                if seconds { "seconds" } else { "sweeps" }
+            ),
+            x_label: "N".into(),
+            y_label: if seconds { "seconds" } else { "sweeps" }.into(),
+            x_log: true,
+            y_log: true,
+            ..Default::default()
+        };
+        let mut c = 0;
+        for (s, info) in self.series.iter().enumerate() {
+            for a in self.tts_alphas(s) {
+                let rows: Vec<(usize, Quartiles)> = self
+                    .success
+                    .iter()
+                    .filter(|r| r.series == s && alpha_key(r.alpha) == alpha_key(a))
+                    .filter_map(|r| Some((r.n, if seconds { r.seconds } else { r.sweeps }?)))
+                    .collect();
+                if rows.is_empty() {
+                    continue;
+                }
+                ch.series.push(Series {
+                    label: format!("{} α={a}", info.label),
+                    points: rows.iter().map(|(n, q)| (*n as f64, q.median)).collect(),
+                    bars: Some(rows.iter().map(|(_, q)| (q.q1, q.q3)).collect()),
+                    markers: true,
+                    line: rows.len() > 1,
+                    color: c,
+                });
+                c += 1;
+            }
+        }
+        (!ch.series.is_empty()).then_some(ch)
+    }
+
+    /// Writes the tables and plots into `dir` (created if needed), each file atomically; returns the paths.
+    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
+        let mut written = Vec::new();
+        let mut text = |name: &str, s: String| -> Result<()> {
+            let p = dir.join(name);
+            write_atomic(&p, |w| w.write_all(s.as_bytes()))?;
+            written.push(p);
+            Ok(())
+        };
+        text("success.csv", self.success_csv())?;
+        text("alpha50.csv", self.alpha50_csv())?;
+        text("fss.csv", self.fss_csv())?;
+        text("summary.md", self.markdown())?;
+        let mut charts: Vec<(String, Chart)> = (0..self.series.len())
+            .map(|s| {
+                (
+                    format!("p_succ_{}.svg", self.series[s].label),
+                    self.chart_success(s),
+                )
+            })
+            .collect();
+        charts.push(("alpha50_fss.svg".into(), self.chart_fss()));
+        for (secs, name) in [(false, "tts_sweeps.svg"), (true, "tts_seconds.svg")] {
+            if let Some(c) = self.chart_tts(secs) {
+                charts.push((name.into(), c));
+            }
+        }
+        for (name, c) in charts {
+            let p = dir.join(name);
+            plot::write_svg(&p, &c)?;
+            written.push(p);
+        }
+        Ok(written)
+    }
+}
