@@ -22,6 +22,7 @@
 
 pub mod arch;
 pub mod bits;
+pub mod checkpoint;
 pub mod error;
 pub mod fsio;
 pub mod instance;

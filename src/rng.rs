@@ -46,7 +46,8 @@ pub fn below(rng: &mut Rng, n: u64) -> u64 {
     loop {
         let m = (rng.next_u64() as u128) * (n as u128);
         let lo = m as u64;
-        if lo >= n.wrapping_neg() % n {
+        // The threshold (2^64 − n) mod n is below n: only a low part under n needs the division.
+        if lo >= n || lo >= n.wrapping_neg() % n {
             return (m >> 64) as u64;
         }
     }

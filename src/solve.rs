@@ -5,7 +5,9 @@ use crate::bits::{Kernels, Lane};
 use crate::error::{Error, Result};
 use crate::instance::{Instance, Origin};
 use crate::mc::rsa::{self, Centre};
-use crate::mc::{sa, EnergyKind, Found, Order, Outcome, Progress, Replica, Schedule, State};
+use crate::mc::{
+    sa, EnergyKind, Found, Order, Outcome, Progress, Replica, Resume, Schedule, State,
+};
 use crate::model::{fast, reference};
 use crate::rng;
 use crate::weights::Weights;
@@ -124,10 +126,22 @@ pub fn solve(
     cfg: &Config,
     observe: &mut (dyn FnMut(&Progress) -> bool + Send),
 ) -> Result<Report> {
+    solve_from(inst, file, cfg, None, observe)
+}
+
+/// [`solve`], continuing from a checkpoint's [`Resume`] record when given: the result is bit-identical to
+/// the uninterrupted run (same weights, energies and counters; only the timings differ).
+pub fn solve_from(
+    inst: &Instance,
+    file: Option<String>,
+    cfg: &Config,
+    resume: Option<&Resume>,
+    observe: &mut (dyn FnMut(&Progress) -> bool + Send),
+) -> Result<Report> {
     if State::<i16>::fits(inst) {
-        solve_with::<i16>(inst, file, cfg, observe)
+        solve_with::<i16>(inst, file, cfg, resume, observe)
     } else {
-        solve_with::<i32>(inst, file, cfg, observe)
+        solve_with::<i32>(inst, file, cfg, resume, observe)
     }
 }
 
@@ -135,6 +149,7 @@ fn solve_with<L: Lane>(
     inst: &Instance,
     file: Option<String>,
     cfg: &Config,
+    resume: Option<&Resume>,
     observe: &mut (dyn FnMut(&Progress) -> bool + Send),
 ) -> Result<Report> {
     let kern = Kernels::best();
@@ -152,8 +167,22 @@ fn solve_with<L: Lane>(
         return Err(Error::input("--max-sweeps must be at least 1"));
     }
     let mut reps = Vec::with_capacity(y);
+    if let Some(r) = resume {
+        if r.weights.len() != y
+            || r.rngs.len() != y
+            || (cfg.algo == Algo::Rsa) != r.order_rng.is_some()
+        {
+            return Err(Error::input(format!(
+                "the checkpoint holds {} replicas but the run has y={y}: it belongs to another run",
+                r.weights.len()
+            )));
+        }
+    }
     for a in 0..y {
-        let w = Weights::random(inst.n(), &mut rng::stream(cfg.seed, "init", a as u64));
+        let w = match resume {
+            Some(r) => Weights::parse_pm(&r.weights[a], inst.n(), "checkpoint")?,
+            None => Weights::random(inst.n(), &mut rng::stream(cfg.seed, "init", a as u64)),
+        };
         reps.push(State::<L>::new(inst, w, cfg.energy, kern)?);
     }
     let start = Instant::now();
@@ -164,6 +193,7 @@ fn solve_with<L: Lane>(
             cfg.max_sweeps,
             cfg.order,
             cfg.seed,
+            resume,
             observe,
         ),
         Algo::Rsa => {
@@ -175,7 +205,7 @@ fn solve_with<L: Lane>(
                 parallel: cfg.threads > 1,
             };
             let ce = |w: &Weights| fast::errors(inst, w, kern) as i64;
-            let mut run = || rsa::anneal(&mut reps, &ce, &cfg.schedule, params, observe);
+            let mut run = || rsa::anneal(&mut reps, &ce, &cfg.schedule, params, resume, observe);
             if cfg.threads > 1 {
                 let pool = rayon::ThreadPoolBuilder::new()
                     .num_threads(cfg.threads)

@@ -129,7 +129,7 @@ fn replicas_stay_consistent_through_a_run() {
             };
             let ce = |w: &Weights| reference::errors(&inst, w) as i64;
             let mut sweeps_seen = 0;
-            let out = rsa::anneal(&mut reps, &ce, &schedule, params, &mut |p| {
+            let out = rsa::anneal(&mut reps, &ce, &schedule, params, None, &mut |p| {
                 sweeps_seen = p.sweep;
                 assert_eq!(p.energies.len(), 3);
                 assert!(p.overlap.unwrap() <= 1.0);
@@ -156,7 +156,9 @@ fn sa_runs_consistently_and_observer_can_stop() {
     let w = Weights::random(arch.n, &mut rng::stream(2, "init", 0));
     let mut st = State::<i32>::new(&inst, w, EnergyKind::Errors, Kernels::best()).unwrap();
     let s = Schedule::ramp(Ramp::Linear, (0.5, 2.0), (0.0, 0.0), 50).unwrap();
-    let out = sa::anneal(&mut st, &s, 1000, Order::Random, 1, &mut |p| p.sweep < 7);
+    let out = sa::anneal(&mut st, &s, 1000, Order::Random, 1, None, &mut |p| {
+        p.sweep < 7
+    });
     assert_eq!(out.sweeps, 7);
     assert_eq!(out.proposals, 7 * 199);
     st.verify().unwrap();
@@ -245,4 +247,72 @@ fn report_records_everything() {
     assert_eq!(r.weights.len(), 101);
     let back: densemc::solve::Report = serde_json::from_value(v).unwrap();
     assert_eq!(back, r);
+}
+
+/// Stopping at a sweep boundary, saving the `Resume` record through a checkpoint file and continuing gives
+/// the same run as never stopping (SA and RSA, both centres).
+#[test]
+fn checkpoint_resume_is_bit_identical() {
+    use densemc::checkpoint::Checkpoint;
+    use densemc::solve::{solve_from, InstanceInfo};
+    let dir = std::env::temp_dir().join(format!("densemc-ckpt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let arch = Arch::new(201, 1, Activation::Perceptron).unwrap();
+    let (inst, _) = model::generate(arch, 0.85, 8, false).unwrap();
+    let mut compared = 0;
+    for (algo, centre) in [
+        (Algo::Sa, Centre::Traced),
+        (Algo::Rsa, Centre::Traced),
+        (Algo::Rsa, Centre::Explicit),
+    ] {
+        let c = cfg(algo, EnergyKind::Linear, 60, 1, centre, 4);
+        let whole = solve(&inst, None, &c, &mut |_| true).unwrap();
+        let path = dir.join("run.ckpt");
+        let mut stopped = None;
+        let first = solve(&inst, None, &c, &mut |p| {
+            if p.sweep == 17 {
+                let ck = Checkpoint {
+                    instance: InstanceInfo::of(&inst, None),
+                    config: c.clone(),
+                    resume: (p.resume)(),
+                };
+                ck.write(&path).unwrap();
+                stopped = Some(p.sweep);
+                return false;
+            }
+            true
+        })
+        .unwrap();
+        if whole.sweeps <= 17 {
+            continue; // solved before the checkpoint: nothing to resume
+        }
+        assert_eq!(stopped, Some(17));
+        assert_eq!(first.sweeps, 17);
+        let ck = Checkpoint::read(&path).unwrap();
+        assert_eq!(ck.config, c);
+        let rest = solve_from(&inst, None, &c, Some(&ck.resume), &mut |_| true).unwrap();
+        assert_eq!(rest.weights, whole.weights, "{algo:?} {centre:?}");
+        assert_eq!(rest.replica_energies, whole.replica_energies);
+        assert_eq!(
+            (rest.sweeps, rest.proposals, rest.accepted),
+            (whole.sweeps, whole.proposals, whole.accepted)
+        );
+        assert_eq!(rest.centre, whole.centre);
+        assert_eq!(rest.found, whole.found);
+        compared += 1;
+        // A damaged checkpoint is refused.
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replacen("\"sweeps\":17", "\"sweeps\":18", 1)).unwrap();
+        assert!(Checkpoint::read(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("checksum"));
+        std::fs::write(&path, &text[..text.len() / 2]).unwrap();
+        assert!(Checkpoint::read(&path).is_err());
+    }
+    assert_eq!(
+        compared, 3,
+        "every run should outlast the checkpoint at α = 0.85"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,16 +1,22 @@
 use densemc::arch::{Activation, Arch};
+use densemc::checkpoint::Checkpoint;
 use densemc::fsio::write_atomic;
 use densemc::instance::Instance;
 use densemc::mc::rsa::Centre;
 use densemc::mc::{EnergyKind, Order, Progress, Ramp, Schedule};
-use densemc::solve::{solve, Algo, Config};
+use densemc::solve::{solve_from, Algo, Config, InstanceInfo};
 use densemc::{model, Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Defaults, tuned on the perceptron and both committees (see docs/algorithms.md).
 pub const DEFAULT_REPLICAS: usize = 7;
+
+/// Exit code after a checkpoint requested by SIGTERM/SIGUSR1 (EX_TEMPFAIL: run again with --resume).
+pub const EXIT_CHECKPOINTED: i32 = 75;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -52,6 +58,51 @@ pub struct Args {
     /// No progress bar
     #[arg(long, short)]
     pub quiet: bool,
+    /// Keep a checkpoint of the run here (atomically replaced); SIGTERM or SIGUSR1 then write it and exit
+    /// with code 75, and `--resume FILE` continues the run bit-identically
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Seconds between periodic checkpoints (with --checkpoint)
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 600.0,
+        requires = "checkpoint"
+    )]
+    pub checkpoint_every: f64,
+    /// Continue the run saved in this checkpoint (its instance and settings; keeps checkpointing to the
+    /// same file unless --checkpoint says otherwise)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["instance", "n", "alpha"])]
+    pub resume: Option<PathBuf>,
+}
+
+/// Re-creates the instance a checkpoint refers to and checks it is the same one.
+fn instance_of(info: &InstanceInfo) -> Result<(Instance, Option<String>)> {
+    let inst = match (&info.file, info.origin) {
+        (Some(f), _) => Instance::read(std::path::Path::new(f))?,
+        (None, Some(o)) => {
+            model::generate(
+                Arch::new(info.n, info.k, info.activation)?,
+                o.alpha,
+                o.seed,
+                o.teacher,
+            )?
+            .0
+        }
+        (None, None) => {
+            return Err(Error::input(
+                "the checkpoint names no instance file and no generator",
+            ))
+        }
+    };
+    let sum = format!("{:016x}", inst.checksum());
+    if sum != info.checksum {
+        return Err(Error::input(format!(
+            "the instance changed since the checkpoint was written (checksum {sum}, checkpoint has {})",
+            info.checksum
+        )));
+    }
+    Ok((inst, info.file.clone()))
 }
 
 /// The search flags shared by `solve` and `sweep` (everything in the `Config` but the algorithm, the seed and
@@ -150,9 +201,14 @@ impl SearchArgs {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let (inst, file) = match (&a.instance, a.n, a.alpha) {
-        (Some(p), _, _) => (Instance::read(p)?, Some(p.display().to_string())),
-        (None, Some(n), Some(alpha)) => {
+    let resumed = match &a.resume {
+        Some(p) => Some(Checkpoint::read(p)?),
+        None => None,
+    };
+    let (inst, file) = match (&resumed, &a.instance, a.n, a.alpha) {
+        (Some(c), _, _, _) => instance_of(&c.instance)?,
+        (None, Some(p), _, _) => (Instance::read(p)?, Some(p.display().to_string())),
+        (None, None, Some(n), Some(alpha)) => {
             let arch = Arch::new(n, a.k, a.activation)?;
             (model::generate(arch, alpha, a.seed, a.teacher)?.0, None)
         }
@@ -162,10 +218,29 @@ pub fn run(a: Args) -> Result<()> {
             ))
         }
     };
-    let sa = a.algo == Algo::Sa;
-    let cfg = a
-        .search
-        .config(a.algo, inst.activation(), a.seed, a.threads)?;
+    let cfg = match &resumed {
+        Some(c) => Config {
+            threads: a.threads,
+            ..c.config.clone()
+        },
+        None => a
+            .search
+            .config(a.algo, inst.activation(), a.seed, a.threads)?,
+    };
+    let sa = cfg.algo == Algo::Sa;
+    let ckpt_path = a.checkpoint.clone().or_else(|| a.resume.clone());
+    let stop_flag = Arc::new(AtomicBool::new(false));
+    if ckpt_path.is_some() {
+        for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGUSR1] {
+            signal_hook::flag::register(sig, Arc::clone(&stop_flag))
+                .map_err(|e| Error::input(format!("cannot install the signal handler: {e}")))?;
+        }
+    }
+    if !(a.checkpoint_every > 0.0) {
+        return Err(Error::input(
+            "--checkpoint-every must be a positive number of seconds",
+        ));
+    }
     let _ = writeln!(
         std::io::stderr(),
         "densemc solve: {} P={} α={:.4}, {} with y={}, {} in memory",
@@ -181,16 +256,28 @@ pub fn run(a: Args) -> Result<()> {
     );
     let mut log = match &a.log {
         Some(p) => {
-            let f =
-                std::fs::File::create(p).map_err(|e| Error::io(p, "cannot create the log", e))?;
+            // A resumed run appends to its log; a new run starts one.
+            let append = resumed.is_some() && p.exists();
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(append)
+                .write(true)
+                .truncate(!append)
+                .open(p)
+                .map_err(|e| Error::io(p, "cannot create the log", e))?;
             let mut w = std::io::BufWriter::new(f);
-            let reps: Vec<String> = (0..cfg.replicas).map(|r| format!("E_{r}")).collect();
-            writeln!(w, "sweep,beta,gamma,{},E_centre,overlap", reps.join(","))
-                .map_err(|e| Error::io(p, "cannot write the log", e))?;
+            if !append {
+                let reps: Vec<String> = (0..cfg.replicas).map(|r| format!("E_{r}")).collect();
+                writeln!(w, "sweep,beta,gamma,{},E_centre,overlap", reps.join(","))
+                    .map_err(|e| Error::io(p, "cannot write the log", e))?;
+            }
             Some((p.clone(), w))
         }
         None => None,
     };
+    let info = InstanceInfo::of(&inst, file.clone());
+    let mut last_ckpt = std::time::Instant::now();
+    let mut checkpointed_stop: Option<u64> = None;
     let bar = if a.quiet {
         ProgressBar::hidden()
     } else {
@@ -205,6 +292,25 @@ pub fn run(a: Args) -> Result<()> {
     let mut log_err: Option<Error> = None;
     let mut observe = |p: &Progress| -> bool {
         bar.set_position(p.sweep);
+        if let Some(path) = &ckpt_path {
+            let stop = stop_flag.load(Ordering::Relaxed);
+            if stop || last_ckpt.elapsed().as_secs_f64() >= a.checkpoint_every {
+                let c = Checkpoint {
+                    instance: info.clone(),
+                    config: cfg.clone(),
+                    resume: (p.resume)(),
+                };
+                if let Err(e) = c.write(path) {
+                    log_err = Some(e);
+                    return false;
+                }
+                last_ckpt = std::time::Instant::now();
+                if stop {
+                    checkpointed_stop = Some(p.sweep);
+                    return false;
+                }
+            }
+        }
         let best = p.energies.iter().min().copied().unwrap_or(0);
         let rate = p.proposals as f64 / started.elapsed().as_secs_f64().max(1e-9);
         let centre = p
@@ -234,14 +340,24 @@ pub fn run(a: Args) -> Result<()> {
         }
         true
     };
-    let report = solve(&inst, file, &cfg, &mut observe)?;
+    let resume = resumed.as_ref().map(|c| &c.resume);
+    let report = solve_from(&inst, file, &cfg, resume, &mut observe)?;
     bar.finish_and_clear();
-    if let Some(e) = log_err {
-        return Err(e);
-    }
     if let Some((p, mut w)) = log {
         w.flush()
             .map_err(|e| Error::io(&p, "cannot write the log", e))?;
+    }
+    if let Some(e) = log_err {
+        return Err(e);
+    }
+    if let (Some(sweep), Some(path)) = (checkpointed_stop, &ckpt_path) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "densemc solve: stopped by a signal after sweep {sweep}; checkpoint in {}: continue with `densemc solve --resume {}`",
+            path.display(),
+            path.display()
+        );
+        std::process::exit(EXIT_CHECKPOINTED);
     }
     if let Some(p) = &a.out {
         let json = serde_json::to_string_pretty(&report).expect("the result record serialises");

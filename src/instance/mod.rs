@@ -131,6 +131,7 @@ impl Instance {
         self.cols.as_slice()
     }
     /// The bit column ξ_i^μ over μ.
+    #[inline]
     pub fn col(&self, i: usize) -> &[u64] {
         &self.cols.as_slice()[i * self.stride..(i + 1) * self.stride]
     }
@@ -142,6 +143,7 @@ impl Instance {
         self.cols.as_mut_slice()
     }
     /// The label plane σ^μ.
+    #[inline]
     pub fn labels(&self) -> &[u64] {
         self.labels.as_slice()
     }

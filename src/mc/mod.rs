@@ -7,6 +7,6 @@ pub mod sa;
 pub mod schedule;
 pub mod state;
 
-pub use run::{Found, Order, Outcome, Progress};
+pub use run::{Found, Order, Outcome, Progress, Resume};
 pub use schedule::{Ramp, Schedule};
 pub use state::{EnergyKind, Replica, State};

@@ -15,7 +15,7 @@
 //! disjoint sites, so each sees constant m̄ from the others, and the result is the same as some sequential
 //! order: identical for a given seed whatever the number of threads.
 
-use super::run::{metropolis, sweep_sites, Found, Order, Outcome, Progress};
+use super::run::{metropolis, sweep_sites, Found, Order, Outcome, Progress, Resume};
 use super::schedule::Schedule;
 use super::state::Replica;
 use crate::rng::{self, Rng};
@@ -74,6 +74,18 @@ pub fn majority<R: Replica>(reps: &[R]) -> Weights {
     c
 }
 
+/// sign(m_i) from the running sums m_i = Σ_a W_i^a, ties to +1: the same as [`majority`], without
+/// re-reading the replicas.
+fn sign_of(m: &[AtomicI16]) -> Weights {
+    let mut c = Weights::ones(m.len());
+    for (i, x) in m.iter().enumerate() {
+        if x.load(Relaxed) < 0 {
+            c.set(i, -1);
+        }
+    }
+    c
+}
+
 /// Mean overlap (1/N) Σ_i W_i^a W_i^b over pairs a < b.
 pub fn mean_overlap<R: Replica>(reps: &[R]) -> f64 {
     let (y, n) = (reps.len(), reps[0].n() as f64);
@@ -94,15 +106,67 @@ struct Counts {
     accepted: u64,
 }
 
+/// Largest |ΔE| whose acceptance probability is tabulated per sweep.
+const TABLE_DE: i64 = 16;
+
+/// A replica move's coupling to the others, β·ΔH_int, and its Metropolis acceptance.
+enum Coupling<'a> {
+    /// Centre traced out: s·T[k] with m̄ = 2k − (y − 1); `accept` holds (x, e^{−x}) for
+    /// x = β d + s·T[k], |d| ≤ TABLE_DE, computed exactly as [`metropolis`] would.
+    Traced {
+        table: &'a [f64],
+        accept: &'a [(f64, f64)],
+        y: usize,
+    },
+    /// Explicit centre spins W̃: 2γ s W̃_j.
+    Explicit { gamma: f64, centre: &'a Weights },
+}
+
+fn accept_table(beta: f64, table: &[f64]) -> Vec<(f64, f64)> {
+    let mut v = Vec::with_capacity((2 * TABLE_DE as usize + 1) * table.len() * 2);
+    for d in -TABLE_DE..=TABLE_DE {
+        for &t in table {
+            for s in [-1.0f64, 1.0] {
+                let x = beta * d as f64 + s * t;
+                v.push((x, (-x).exp()));
+            }
+        }
+    }
+    v
+}
+
+impl Coupling<'_> {
+    /// Metropolis decision for flipping W_j = s with ΔE = `de` (consumes a uniform only when x > 0).
+    #[inline(always)]
+    fn accept(&self, beta: f64, de: i64, j: usize, s: i8, m: &[AtomicI16], rng: &mut Rng) -> bool {
+        match self {
+            Coupling::Traced { table, accept, y } => {
+                let mbar = m[j].load(Relaxed) as i32 - s as i32;
+                let k = ((mbar + *y as i32 - 1) / 2) as usize;
+                if de.abs() <= TABLE_DE {
+                    let (x, e) =
+                        accept[(((de + TABLE_DE) as usize * y) + k) * 2 + (s > 0) as usize];
+                    x <= 0.0 || rng::uniform(rng) < e
+                } else {
+                    metropolis(beta * de as f64 + s as f64 * table[k], rng)
+                }
+            }
+            Coupling::Explicit { gamma, centre } => metropolis(
+                beta * de as f64 + 2.0 * gamma * s as f64 * centre.get(j) as f64,
+                rng,
+            ),
+        }
+    }
+}
+
 /// One replica's share of a phase: Metropolis over `sites` (in order, or uniformly drawn from them).
-#[allow(clippy::too_many_arguments)]
 fn phase<R: Replica>(
     st: &mut R,
     rng: &mut Rng,
     sites: &[usize],
     order: Order,
     beta: f64,
-    coupling: &(dyn Fn(usize, i8) -> f64 + Sync),
+    coupling: &Coupling,
     m: &[AtomicI16],
 ) -> Counts {
     let mut c = Counts {
@@ -119,9 +183,9 @@ fn phase<R: Replica>(
         };
         c.proposals += 1;
         let s = st.weights().get(j);
-        let x = beta * st.delta_energy(j) as f64 + coupling(j, s);
-        if metropolis(x, rng) {
-            st.flip(j);
+        let de = st.delta_energy(j);
+        if coupling.accept(beta, de, j, s, m, rng) {
+            st.flip_with_delta(j, de);
             m[j].fetch_add(-2 * s as i16, Relaxed);
             c.accepted += 1;
             if st.energy() == 0 {
@@ -139,6 +203,7 @@ pub fn anneal<R: Replica>(
     centre_energy: &(dyn Fn(&Weights) -> i64 + Sync),
     schedule: &Schedule,
     params: Params,
+    resume: Option<&Resume>,
     observe: &mut dyn FnMut(&Progress) -> bool,
 ) -> Outcome {
     let y = reps.len();
@@ -153,8 +218,25 @@ pub fn anneal<R: Replica>(
     let mut order_rng = rng::stream(params.seed, "order", 0);
     let mut centre_rng = rng::stream(params.seed, "centre", 0);
     let mut explicit = (params.centre == Centre::Explicit).then(|| majority(reps));
-    let mut perm = Vec::with_capacity(n);
     let (mut proposals, mut accepted, mut sweeps) = (0u64, 0u64, 0u64);
+    if let Some(res) = resume {
+        // The replicas already hold the checkpoint's weights; restore the streams and counters.
+        rngs.clone_from(&res.rngs);
+        order_rng = res
+            .order_rng
+            .clone()
+            .expect("an RSA checkpoint has the order stream");
+        centre_rng = res
+            .centre_rng
+            .clone()
+            .expect("an RSA checkpoint has the centre stream");
+        if let (Some(w), Some(spins)) = (explicit.as_mut(), &res.centre_spins) {
+            *w = Weights::parse_pm(spins, n, "checkpoint")
+                .expect("checked when the checkpoint was read");
+        }
+        (proposals, accepted, sweeps) = (res.proposals, res.accepted, res.sweeps);
+    }
+    let mut perm = Vec::with_capacity(n);
     let mut centre = (Weights::ones(n), i64::MAX);
     let any_solved = |reps: &[R]| reps.iter().any(|r| r.energy() == 0);
     let mut done = any_solved(reps);
@@ -162,22 +244,26 @@ pub fn anneal<R: Replica>(
         let (beta, gamma) = schedule.at(sweeps);
         sweep_sites(Order::Permutation, n, &mut order_rng, &mut perm);
         let table = coupling_table(y, gamma);
+        let accept = if explicit.is_none() {
+            accept_table(beta, &table)
+        } else {
+            Vec::new()
+        };
         let phases = if explicit.is_some() { 1 } else { y };
         for q in 0..phases {
             let counts: Vec<Counts> = {
                 let perm = &perm;
                 let m = &m[..];
                 let table = &table;
-                let wt = explicit.as_ref();
-                let traced = move |j: usize, s: i8| {
-                    let mbar = m[j].load(Relaxed) as i32 - s as i32;
-                    s as f64 * table[((mbar + y as i32 - 1) / 2) as usize]
+                let coupling = match explicit.as_ref() {
+                    Some(w) => Coupling::Explicit { gamma, centre: w },
+                    None => Coupling::Traced {
+                        table,
+                        accept: &accept,
+                        y,
+                    },
                 };
-                let centred = move |j: usize, s: i8| {
-                    2.0 * gamma * s as f64 * wt.map_or(0.0, |w| w.get(j) as f64)
-                };
-                let coupling: &(dyn Fn(usize, i8) -> f64 + Sync) =
-                    if wt.is_some() { &centred } else { &traced };
+                let coupling = &coupling;
                 let work = |(a, (st, r)): (usize, (&mut R, &mut Rng))| {
                     let sites = if phases == 1 {
                         &perm[..]
@@ -221,13 +307,23 @@ pub fn anneal<R: Replica>(
             }
         }
         sweeps += 1;
-        let cw = explicit.clone().unwrap_or_else(|| majority(reps));
+        let cw = explicit.clone().unwrap_or_else(|| sign_of(&m));
         let ce = centre_energy(&cw);
         centre = (cw, ce);
         if ce == 0 {
             done = true;
         }
         let energies: Vec<i64> = reps.iter().map(|r| r.energy()).collect();
+        let snapshot = || Resume {
+            sweeps,
+            proposals,
+            accepted,
+            rngs: rngs.clone(),
+            order_rng: Some(order_rng.clone()),
+            centre_rng: Some(centre_rng.clone()),
+            centre_spins: explicit.as_ref().map(|w| w.to_pm()),
+            weights: reps.iter().map(|r| r.weights().to_pm()).collect(),
+        };
         let p = Progress {
             sweep: sweeps,
             beta,
@@ -237,6 +333,7 @@ pub fn anneal<R: Replica>(
             overlap: Some(mean_overlap(reps)),
             proposals,
             accepted,
+            resume: &snapshot,
         };
         if !observe(&p) {
             break;

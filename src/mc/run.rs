@@ -24,8 +24,27 @@ pub enum Found {
     Centre,
 }
 
+/// Everything a sampler needs, besides the replicas' weights, to continue a run exactly where it stopped
+/// (at a sweep boundary): counters and the state of every random stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Resume {
+    pub sweeps: u64,
+    pub proposals: u64,
+    pub accepted: u64,
+    /// The move streams: SA's one, or one per RSA replica.
+    pub rngs: Vec<Rng>,
+    /// RSA: the stream of the per-sweep site permutations.
+    pub order_rng: Option<Rng>,
+    /// RSA: the explicit centre's stream.
+    pub centre_rng: Option<Rng>,
+    /// RSA, explicit centre: the centre spins W̃ as `+`/`-`.
+    pub centre_spins: Option<String>,
+    /// Every replica's weights as `+`/`-`.
+    pub weights: Vec<String>,
+}
+
 /// A snapshot handed to the observer after every sweep.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Progress<'a> {
     /// Sweeps completed.
     pub sweep: u64,
@@ -39,6 +58,8 @@ pub struct Progress<'a> {
     pub overlap: Option<f64>,
     pub proposals: u64,
     pub accepted: u64,
+    /// Builds the [`Resume`] record of this moment (for a checkpoint); costs a copy of the weights.
+    pub resume: &'a dyn Fn() -> Resume,
 }
 
 /// The end of a run.

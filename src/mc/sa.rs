@@ -2,24 +2,31 @@
 //! the schedule (γ is ignored). Stops at the first W with E(W) = 0 or after `max_sweeps` sweeps of N
 //! proposals. Finds typical solutions, which are isolated; its time explodes as α grows.
 
-use super::run::{metropolis, sweep_sites, Found, Order, Outcome, Progress};
+use super::run::{metropolis, sweep_sites, Found, Order, Outcome, Progress, Resume};
 use super::schedule::Schedule;
 use super::state::Replica;
 use crate::rng;
 
 /// Runs SA on `state` in place. `observe` is called after each sweep and stops the run by returning false.
+/// With `resume` (from a checkpoint, the state holding the checkpoint's weights) the run continues exactly
+/// where it stopped.
 pub fn anneal<R: Replica>(
     state: &mut R,
     schedule: &Schedule,
     max_sweeps: u64,
     order: Order,
     seed: u64,
+    resume: Option<&Resume>,
     observe: &mut dyn FnMut(&Progress) -> bool,
 ) -> Outcome {
     let n = state.n();
     let mut r = rng::stream(seed, "sa", 0);
-    let mut sites = Vec::with_capacity(n);
     let (mut proposals, mut accepted, mut sweeps) = (0u64, 0u64, 0u64);
+    if let Some(res) = resume {
+        r = res.rngs[0].clone();
+        (proposals, accepted, sweeps) = (res.proposals, res.accepted, res.sweeps);
+    }
+    let mut sites = Vec::with_capacity(n);
     // exp(−β d) for small positive ΔE = d, refreshed each sweep.
     let mut table = [0f64; 33];
     while state.energy() > 0 && sweeps < max_sweeps {
@@ -39,7 +46,7 @@ pub fn anneal<R: Replica>(
                 metropolis(beta * de as f64, &mut r)
             };
             if ok {
-                state.flip(i);
+                state.flip_with_delta(i, de);
                 accepted += 1;
                 if state.energy() == 0 {
                     break;
@@ -48,6 +55,16 @@ pub fn anneal<R: Replica>(
         }
         sweeps += 1;
         let e = [state.energy()];
+        let snapshot = || Resume {
+            sweeps,
+            proposals,
+            accepted,
+            rngs: vec![r.clone()],
+            order_rng: None,
+            centre_rng: None,
+            centre_spins: None,
+            weights: vec![state.weights().to_pm()],
+        };
         let p = Progress {
             sweep: sweeps,
             beta,
@@ -57,6 +74,7 @@ pub fn anneal<R: Replica>(
             overlap: None,
             proposals,
             accepted,
+            resume: &snapshot,
         };
         if !observe(&p) {
             break;

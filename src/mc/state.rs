@@ -45,7 +45,12 @@ pub trait Replica: Send {
     /// E(W with W_i flipped) − E(W), without changing anything.
     fn delta_energy(&self, i: usize) -> i64;
     /// W_i ← −W_i, updating every incremental quantity.
-    fn flip(&mut self, i: usize);
+    fn flip(&mut self, i: usize) {
+        let de = self.delta_energy(i);
+        self.flip_with_delta(i, de)
+    }
+    /// [`Replica::flip`] when the caller has just computed `de = self.delta_energy(i)` (saves recomputing it).
+    fn flip_with_delta(&mut self, i: usize, de: i64);
     /// The current weights.
     fn weights(&self) -> &Weights;
     /// Compares every incremental quantity with a from-scratch recomputation (reference evaluator).
@@ -325,7 +330,11 @@ impl<'a, L: Lane> State<'a, L> {
     /// Unit of weight i and the fill to XOR into its column for the ΔE kernel.
     #[inline]
     fn unit_fill(&self, i: usize) -> (usize, u64) {
-        let l = i / self.n_unit;
+        let l = if self.n_unit == self.w.len() {
+            0
+        } else {
+            i / self.n_unit
+        };
         let cneg = if self.inst.arch().c(l) < 0 { !0u64 } else { 0 };
         (l, self.w.fill(i) ^ cneg)
     }
@@ -340,7 +349,7 @@ impl<L: Lane> Replica for State<'_, L> {
         self.energy
     }
 
-    #[inline]
+    #[inline(always)]
     fn delta_energy(&self, i: usize) -> i64 {
         let (l, fill) = self.unit_fill(i);
         let r = l * self.stride..(l + 1) * self.stride;
@@ -353,8 +362,8 @@ impl<L: Lane> Replica for State<'_, L> {
         )
     }
 
-    fn flip(&mut self, i: usize) {
-        let de = self.delta_energy(i);
+    fn flip_with_delta(&mut self, i: usize, de: i64) {
+        debug_assert_eq!(de, self.delta_energy(i));
         let (l, _) = self.unit_fill(i);
         let (s, p, len) = (self.stride, self.inst.p(), self.stride * 64);
         let rows = l * s..(l + 1) * s;
@@ -374,7 +383,13 @@ impl<L: Lane> Replica for State<'_, L> {
                 for row in [&mut self.eq1, &mut self.eqm1, &mut self.neg] {
                     Self::mask_padding(&mut row[rows.clone()], p);
                 }
-                self.rebuild_ab(0, 0, s);
+                if self.kind == EnergyKind::Errors {
+                    // A = {Δ = +1}, B = {Δ = −1}: the class masks themselves.
+                    self.a.copy_from_slice(&self.eq1);
+                    self.b.copy_from_slice(&self.eqm1);
+                } else {
+                    self.rebuild_ab(0, 0, s);
+                }
             }
             Activation::Sign => {
                 self.scratch.copy_from_slice(&self.neg[rows.clone()]);

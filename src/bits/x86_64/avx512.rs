@@ -21,16 +21,16 @@ unsafe fn ld(p: &[u64], at: usize) -> __m512i {
 pub unsafe fn delta(a: &[u64], b: &[u64], col: &[u64], lab: &[u64], fill: u64) -> i64 {
     let n = a.len().min(b.len()).min(col.len()).min(lab.len()) / STRIPE * STRIPE;
     let f = _mm512_set1_epi64(fill as i64);
-    let mut up = _mm512_setzero_si512();
-    let mut down = _mm512_setzero_si512();
+    let mut acc = _mm512_setzero_si512();
     let mut w = 0;
     while w < n {
         let y = _mm512_ternarylogic_epi64::<XOR3>(ld(col, w), ld(lab, w), f);
-        up = _mm512_add_epi64(up, _mm512_popcnt_epi64(_mm512_andnot_si512(y, ld(a, w))));
-        down = _mm512_add_epi64(down, _mm512_popcnt_epi64(_mm512_and_si512(y, ld(b, w))));
+        let up = _mm512_popcnt_epi64(_mm512_andnot_si512(y, ld(a, w)));
+        let down = _mm512_popcnt_epi64(_mm512_and_si512(y, ld(b, w)));
+        acc = _mm512_add_epi64(acc, _mm512_sub_epi64(up, down));
         w += STRIPE;
     }
-    _mm512_reduce_add_epi64(up) - _mm512_reduce_add_epi64(down)
+    _mm512_reduce_add_epi64(acc)
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]

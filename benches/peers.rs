@@ -1,0 +1,692 @@
+//! densemc against two reference implementations ("peers") of SA and RSA for the binary perceptron with
+//! the error-count energy, in proposals per second on one thread. Run with `cargo bench --bench peers`
+//! (or `scripts/bench-peers.sh`, which saves the table); it prints a Markdown table and a detail table.
+//!
+//! The peers (benches/peers/):
+//! - `plain.rs`, *straightforward*: ±1 `i8` patterns (column-major), `i32` stabilities, ΔE by a loop over
+//!   all P patterns, O(P) update on acceptance;
+//! - `marginal.rs`, *marginal sets* (RRRMC.jl's `GraphPercStep`): bit columns, `i32` stabilities, index
+//!   sets of the patterns at Δ = ±1, ΔE by a loop over those sets, scalar O(P) update on acceptance;
+//! - `driver.rs`: the SA and RSA loops both peers share, making exactly densemc's random decisions.
+//!
+//! densemc is driven through the library: `mc::State` replicas (`EnergyKind::Errors`, `Kernels::best()`,
+//! the runtime-dispatched kernels of the shipped binary) and `mc::sa::anneal` / `mc::rsa::anneal`
+//! (`Centre::Traced`, `parallel: false`), `Order::Permutation`.
+//!
+//! **Correctness first.** Before timing, [`check`] runs every case briefly (N = 1001 and 10001, plus an
+//! easy instance where the runs stop at a solution) through densemc and both peers and asserts identical
+//! sweeps, proposals, accepted counts, final weights of every replica, energies and (RSA) centre, and that
+//! every incremental state matches a recomputation. A difference aborts the benchmark: the rates below
+//! compare identical trajectories.
+//!
+//! Regimes (α = 0.6, constant β from `beta()`, RSA with y = 5 and constant γ = 0.5):
+//! - *hot*: random labels, random initial weights (stream ("init", a)), β low enough that 20–40 % of the
+//!   proposals are accepted;
+//! - *cold*: a teacher instance, starting from the teacher with each weight flipped with probability 3 %
+//!   (stream ("cold-init", a)), β high enough that ≈ 1 % of the proposals are accepted. (With the error
+//!   count the teacher is not stable at such β: the state drifts to E ≈ 10–25 % of P, so the runs never
+//!   stop at a solution; the benchmark asserts that every timed run does all its sweeps.)
+//!
+//! Every run's RSA centre check (errors of the majority vote, once per sweep) is the same callback for
+//! all three: `model::fast::errors`, as densemc's `solve` passes it.
+//!
+//! Each measurement is calibrated to take `PEERS_SECONDS` (default 1.5) seconds of CPU time and repeated
+//! `PEERS_REPS` (default 3) times on a freshly built state, the three implementations interleaved; the
+//! median thread CPU time is reported (wall time too, in the detail table). Only `anneal` (or the peer's
+//! loop) is timed, not building the states. Before the timed runs each case is burned in for 1000 sweeps
+//! with densemc on its own seed, so that runs of different lengths see the same stationary acceptance.
+//!
+//! N = 100001 is not measured: the straightforward peer's `i8` pattern matrix alone would take N·P ≈ 6 GB
+//! (the instance 0.75 GB), and densemc would leave its 16-bit lanes (n ≤ 32767) for 32-bit ones.
+//!
+//! Environment: `PEERS_QUICK=1` (0.3 s, one repetition), `PEERS_ONLY=sa|rsa`, `PEERS_N=1001`,
+//! `PEERS_SCAN=1` (print densemc's acceptance over a range of β for tuning, then exit),
+//! `PEERS_SKIP_CHECK=1`; for profiling, `PEERS_IMPL=densemc|marginal|straightforward` and
+//! `PEERS_REGIME=hot|cold` measure only those.
+
+#[path = "peers/driver.rs"]
+mod driver;
+#[path = "peers/marginal.rs"]
+mod marginal;
+#[path = "peers/plain.rs"]
+mod plain;
+
+use densemc::arch::{Activation, Arch};
+use densemc::bits::Kernels;
+use densemc::instance::Instance;
+use densemc::mc::rsa::{self, Centre};
+use densemc::mc::{sa, EnergyKind, Order, Progress, Ramp, Replica, Schedule, State};
+use densemc::model;
+use densemc::rng;
+use densemc::weights::Weights;
+use driver::Peer;
+use std::time::Instant;
+
+const ALPHA: f64 = 0.6;
+const SEED: u64 = 2024;
+/// RSA replicas and (constant) coupling.
+const Y: usize = 5;
+const GAMMA: f64 = 0.5;
+/// Cold regime: fraction of the teacher's weights flipped at the start.
+const COLD_FLIP: f64 = 0.03;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Algo {
+    Sa,
+    Rsa,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Regime {
+    Hot,
+    Cold,
+    /// Check only: an easy teacher instance where the runs stop at a solution.
+    Solve,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Impl {
+    Densemc,
+    Marginal,
+    Plain,
+}
+
+impl Algo {
+    fn name(self) -> &'static str {
+        match self {
+            Algo::Sa => "SA",
+            Algo::Rsa => "RSA y=5",
+        }
+    }
+}
+
+impl Regime {
+    fn name(self) -> &'static str {
+        match self {
+            Regime::Hot => "hot",
+            Regime::Cold => "cold",
+            Regime::Solve => "solve",
+        }
+    }
+}
+
+impl Impl {
+    fn name(self) -> &'static str {
+        match self {
+            Impl::Densemc => "densemc",
+            Impl::Marginal => "marginal-set peer",
+            Impl::Plain => "straightforward peer",
+        }
+    }
+}
+
+/// The constant β of each regime (tuned with `PEERS_SCAN=1` for the acceptance stated in the docs).
+fn beta(algo: Algo, regime: Regime, n: usize) -> f64 {
+    match (algo, regime, n <= 2000) {
+        (_, Regime::Solve, _) => 3.0,
+        (Algo::Sa, Regime::Hot, true) => 0.5,
+        (Algo::Sa, Regime::Hot, false) => 0.3,
+        (Algo::Sa, Regime::Cold, true) => 1.6,
+        (Algo::Sa, Regime::Cold, false) => 0.8,
+        (Algo::Rsa, Regime::Hot, true) => 0.5,
+        (Algo::Rsa, Regime::Hot, false) => 0.3,
+        (Algo::Rsa, Regime::Cold, true) => 1.6,
+        (Algo::Rsa, Regime::Cold, false) => 0.8,
+    }
+}
+
+/// One benchmark case: the instance, the initial weights of each replica, the schedule.
+struct Setup {
+    algo: Algo,
+    regime: Regime,
+    inst: Instance,
+    inits: Vec<Weights>,
+    schedule: Schedule,
+    /// Energies of the initial weights.
+    energies: Vec<i64>,
+}
+
+fn setup(algo: Algo, regime: Regime, n: usize, beta: f64, burn: bool) -> Setup {
+    let arch = Arch::new(n, 1, Activation::Perceptron).expect("perceptron arch");
+    let y = if algo == Algo::Sa { 1 } else { Y };
+    let schedule = Schedule::ramp(Ramp::Geometric, (beta, beta), (GAMMA, GAMMA), 1).unwrap();
+    let (inst, inits) = match regime {
+        Regime::Hot => {
+            let (inst, _) = model::generate(arch, ALPHA, SEED, false).unwrap();
+            let inits = (0..y)
+                .map(|a| Weights::random(n, &mut rng::stream(SEED, "init", a as u64)))
+                .collect();
+            (inst, inits)
+        }
+        Regime::Cold | Regime::Solve => {
+            let alpha = if regime == Regime::Solve { 0.3 } else { ALPHA };
+            let (inst, teacher) = model::generate(arch, alpha, SEED, true).unwrap();
+            let teacher = teacher.unwrap();
+            let flip = if regime == Regime::Solve {
+                0.05
+            } else {
+                COLD_FLIP
+            };
+            let inits = (0..y)
+                .map(|a| {
+                    let mut r = rng::stream(SEED, "cold-init", a as u64);
+                    let mut w = teacher.clone();
+                    for i in 0..n {
+                        if rng::uniform(&mut r) < flip {
+                            w.flip(i);
+                        }
+                    }
+                    w
+                })
+                .collect();
+            (inst, inits)
+        }
+    };
+    let mut s = Setup {
+        algo,
+        regime,
+        inst,
+        inits,
+        schedule,
+        energies: Vec::new(),
+    };
+    if burn && regime != Regime::Solve {
+        // Burn in with densemc on its own stream, so that the measured runs start from a stationary state
+        // (runs of different lengths then see the same acceptance).
+        let o = run_densemc(&s, burn_sweeps(n), false, SEED ^ 0xB0B);
+        s.inits = o.weights.iter().map(|w| Weights::from_signs(w)).collect();
+        s.energies = o.energies;
+    } else {
+        s.energies = s
+            .inits
+            .iter()
+            .map(|w| model::fast::errors(&s.inst, w, Kernels::best()) as i64)
+            .collect();
+    }
+    s
+}
+
+/// Sweeps of the burn-in before a measurement.
+fn burn_sweeps(n: usize) -> u64 {
+    let _ = n;
+    1000
+}
+
+/// What one run produced.
+struct Out {
+    sweeps: u64,
+    proposals: u64,
+    accepted: u64,
+    /// Wall and thread-CPU seconds of the timed part.
+    secs: f64,
+    cpu: f64,
+    weights: Vec<Vec<i8>>,
+    energies: Vec<i64>,
+    centre: Option<(Vec<i8>, i64)>,
+}
+
+fn run_densemc(s: &Setup, sweeps: u64, verify: bool, seed: u64) -> Out {
+    let kern = Kernels::best();
+    let mut reps: Vec<State<'_>> = s
+        .inits
+        .iter()
+        .map(|w| State::new(&s.inst, w.clone(), EnergyKind::Errors, kern).unwrap())
+        .collect();
+    let mut observe = |_: &Progress| true;
+    let (t, c) = (Instant::now(), thread_cpu());
+    let out = match s.algo {
+        Algo::Sa => sa::anneal(
+            &mut reps[0],
+            &s.schedule,
+            sweeps,
+            Order::Permutation,
+            seed,
+            None,
+            &mut observe,
+        ),
+        Algo::Rsa => {
+            let ce = |w: &Weights| model::fast::errors(&s.inst, w, kern) as i64;
+            let params = rsa::Params {
+                centre: Centre::Traced,
+                max_sweeps: sweeps,
+                order: Order::Permutation,
+                seed,
+                parallel: false,
+            };
+            rsa::anneal(&mut reps, &ce, &s.schedule, params, None, &mut observe)
+        }
+    };
+    let (secs, cpu) = (t.elapsed().as_secs_f64(), thread_cpu() - c);
+    if verify {
+        for (a, r) in reps.iter().enumerate() {
+            if let Err(e) = r.verify() {
+                panic!("densemc replica {a} fails verification: {e}");
+            }
+        }
+    }
+    Out {
+        sweeps: out.sweeps,
+        proposals: out.proposals,
+        accepted: out.accepted,
+        secs,
+        cpu,
+        weights: reps.iter().map(|r| r.weights().signs()).collect(),
+        energies: reps.iter().map(|r| r.energy()).collect(),
+        centre: out.centre.map(|(w, e)| (w.signs(), e)),
+    }
+}
+
+fn run_peer<P: Peer>(s: &Setup, sweeps: u64, verify: bool, make: impl Fn(&[i8]) -> P) -> Out {
+    let kern = Kernels::best();
+    let mut reps: Vec<P> = s.inits.iter().map(|w| make(&w.signs())).collect();
+    let (t, c) = (Instant::now(), thread_cpu());
+    let (run, centre) = match s.algo {
+        Algo::Sa => (driver::sa(&mut reps[0], &s.schedule, sweeps, SEED), None),
+        Algo::Rsa => {
+            let ce = |c: &[i8]| model::fast::errors(&s.inst, &Weights::from_signs(c), kern) as i64;
+            let (run, c, e) = driver::rsa(&mut reps, &ce, &s.schedule, sweeps, SEED);
+            (run, Some((c, e)))
+        }
+    };
+    let (secs, cpu) = (t.elapsed().as_secs_f64(), thread_cpu() - c);
+    if verify {
+        for (a, r) in reps.iter().enumerate() {
+            if let Err(e) = r.check() {
+                panic!("peer replica {a}: {e}");
+            }
+        }
+    }
+    Out {
+        sweeps: run.sweeps,
+        proposals: run.proposals,
+        accepted: run.accepted,
+        secs,
+        cpu,
+        weights: reps.iter().map(|r| r.weights().to_vec()).collect(),
+        energies: reps.iter().map(|r| r.energy()).collect(),
+        centre,
+    }
+}
+
+fn run(imp: Impl, s: &Setup, sweeps: u64, verify: bool) -> Out {
+    match imp {
+        Impl::Densemc => run_densemc(s, sweeps, verify, SEED),
+        Impl::Marginal => run_peer(s, sweeps, verify, |w| marginal::Marginal::new(&s.inst, w)),
+        Impl::Plain => run_peer(s, sweeps, verify, |w| plain::Plain::new(&s.inst, w)),
+    }
+}
+
+/// Runs every case briefly through densemc and both peers and asserts identical trajectories.
+fn check(sizes: &[usize], algos: &[Algo]) {
+    let mut cases: Vec<(Algo, Regime, usize)> = Vec::new();
+    for &algo in algos {
+        for regime in [Regime::Hot, Regime::Cold] {
+            for &n in sizes {
+                cases.push((algo, regime, n));
+            }
+        }
+        cases.push((algo, Regime::Solve, 1001));
+    }
+    for (algo, regime, n) in cases {
+        let s = setup(algo, regime, n, beta(algo, regime, n), false);
+        let sweeps = match (algo, n <= 2000) {
+            (_, _) if regime == Regime::Solve => 200,
+            (Algo::Sa, true) => 30,
+            (Algo::Sa, false) => 3,
+            (Algo::Rsa, true) => 8,
+            (Algo::Rsa, false) => 2,
+        };
+        let d = run(Impl::Densemc, &s, sweeps, true);
+        for imp in [Impl::Marginal, Impl::Plain] {
+            let o = run(imp, &s, sweeps, true);
+            let what = format!(
+                "{} {} N={n}: {} vs densemc",
+                algo.name(),
+                regime.name(),
+                imp.name()
+            );
+            assert_eq!(
+                (o.sweeps, o.proposals, o.accepted),
+                (d.sweeps, d.proposals, d.accepted),
+                "{what}: (sweeps, proposals, accepted) differ"
+            );
+            assert_eq!(o.energies, d.energies, "{what}: final energies differ");
+            assert!(o.weights == d.weights, "{what}: final weights differ");
+            assert!(o.centre == d.centre, "{what}: final centre differs");
+        }
+        eprintln!(
+            "check {} {} N={n}: identical ({} sweeps, {} proposals, {} accepted, energies {:?}{})",
+            algo.name(),
+            regime.name(),
+            d.sweeps,
+            d.proposals,
+            d.accepted,
+            d.energies,
+            if d.energies.contains(&0) || d.centre.as_ref().is_some_and(|c| c.1 == 0) {
+                ", solved"
+            } else {
+                ""
+            }
+        );
+    }
+}
+
+/// A timed measurement: the sweeps run, the counters and the seconds of each repetition (thread CPU
+/// time, and wall time).
+struct Meas {
+    sweeps: u64,
+    proposals: u64,
+    accepted: u64,
+    cpu: Vec<f64>,
+    wall: Vec<f64>,
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+impl Meas {
+    fn rate(&self) -> f64 {
+        self.proposals as f64 / median(&self.cpu)
+    }
+    fn acceptance(&self) -> f64 {
+        self.accepted as f64 / self.proposals as f64
+    }
+}
+
+/// Sweeps that make one run of `imp` take about `target` seconds of CPU time (growing pilot runs).
+fn calibrate(imp: Impl, s: &Setup, target: f64) -> u64 {
+    let mut sweeps = 1u64;
+    loop {
+        let o = run(imp, s, sweeps, false);
+        if o.cpu >= 0.15 || o.sweeps < sweeps {
+            return ((sweeps as f64 * target / o.cpu.max(1e-9)).round() as u64).max(1);
+        }
+        let scale = (0.2 / o.cpu.max(1e-9)).clamp(2.0, 64.0);
+        sweeps = (sweeps as f64 * scale).ceil() as u64;
+    }
+}
+
+/// Measures the implementations `imps` on one case: calibrated sweep counts, then `reps` rounds in which
+/// each implementation runs once (interleaved, so that load from other processes hits all alike).
+fn measure(imps: &[Impl], s: &Setup, target: f64, reps: usize) -> Vec<Meas> {
+    let mut ms: Vec<Meas> = imps
+        .iter()
+        .map(|&imp| Meas {
+            sweeps: calibrate(imp, s, target),
+            proposals: 0,
+            accepted: 0,
+            cpu: Vec::new(),
+            wall: Vec::new(),
+        })
+        .collect();
+    for _ in 0..reps {
+        for (m, &imp) in ms.iter_mut().zip(imps) {
+            let o = run(imp, s, m.sweeps, false);
+            assert!(
+                o.sweeps == m.sweeps,
+                "{} {} {}: the run stopped after {} of {} sweeps (energies {:?})",
+                s.algo.name(),
+                s.regime.name(),
+                imp.name(),
+                o.sweeps,
+                m.sweeps,
+                o.energies
+            );
+            m.proposals = o.proposals;
+            m.accepted = o.accepted;
+            m.cpu.push(o.cpu);
+            m.wall.push(o.secs);
+        }
+    }
+    ms
+}
+
+/// CPU time of the calling thread, in seconds (Linux: excludes the time the thread waits for a core, so
+/// rates are less sensitive to other processes; elsewhere: wall time since the first call).
+#[cfg(target_os = "linux")]
+fn thread_cpu() -> f64 {
+    #[repr(C)]
+    struct Timespec {
+        sec: i64,
+        nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut t = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: clock_gettime writes one timespec (two 64-bit fields on 64-bit Linux) into `t`.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    t.sec as f64 + t.nsec as f64 * 1e-9
+}
+
+#[cfg(not(target_os = "linux"))]
+fn thread_cpu() -> f64 {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_secs_f64()
+}
+
+fn env_flag(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|x| x.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Prints densemc's acceptance over a range of β for each case (for tuning `beta`).
+fn scan(sizes: &[usize], algos: &[Algo]) {
+    for &algo in algos {
+        for regime in [Regime::Hot, Regime::Cold] {
+            for &n in sizes {
+                for &b in &[0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.2, 1.5, 2.0] {
+                    let s = setup(algo, regime, n, b, true);
+                    let sweeps = if n <= 2000 { 400 } else { 40 };
+                    let o = run(Impl::Densemc, &s, sweeps, false);
+                    println!(
+                        "{} {} N={n} β={b}: acceptance {:.4} over {} sweeps, final energies {:?}, {:.0} proposals/s",
+                        algo.name(),
+                        regime.name(),
+                        o.accepted as f64 / o.proposals as f64,
+                        o.sweeps,
+                        o.energies,
+                        o.proposals as f64 / o.secs
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The targets of the performance issue: (densemc / marginal peer, densemc / straightforward peer).
+fn targets(algo: Algo, regime: Regime, n: usize) -> (Option<f64>, Option<f64>) {
+    let big = n > 2000;
+    match (algo, regime, big) {
+        (Algo::Sa, Regime::Cold, false) => (Some(5.0), None),
+        (Algo::Sa, Regime::Cold, true) => (Some(3.0), Some(30.0)),
+        (Algo::Sa, Regime::Hot, true) => (Some(8.0), Some(30.0)),
+        (Algo::Rsa, _, _) => (Some(3.0), None),
+        _ => (None, None),
+    }
+}
+
+fn fmt_rate(r: f64) -> String {
+    if r >= 1e6 {
+        format!("{:.2} M", r / 1e6)
+    } else {
+        format!("{:.1} k", r / 1e3)
+    }
+}
+
+fn main() {
+    let quick = env_flag("PEERS_QUICK");
+    let target: f64 = std::env::var("PEERS_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(if quick { 0.3 } else { 1.5 });
+    let reps: usize = std::env::var("PEERS_REPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(if quick { 1 } else { 3 })
+        .max(1);
+    let sizes: Vec<usize> = match std::env::var("PEERS_N").ok().and_then(|s| s.parse().ok()) {
+        Some(n) => vec![n],
+        None => vec![1001, 10001],
+    };
+    let algos: Vec<Algo> = match std::env::var("PEERS_ONLY").ok().as_deref() {
+        Some("sa") => vec![Algo::Sa],
+        Some("rsa") => vec![Algo::Rsa],
+        _ => vec![Algo::Sa, Algo::Rsa],
+    };
+    if env_flag("PEERS_SCAN") {
+        scan(&sizes, &algos);
+        return;
+    }
+    if !env_flag("PEERS_SKIP_CHECK") {
+        let t = Instant::now();
+        check(&sizes, &algos);
+        eprintln!(
+            "all peers reproduce densemc's trajectories ({:.1} s)",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    // Profiling aids: measure only one implementation and/or regime (the table then shows only those).
+    let only_impl = std::env::var("PEERS_IMPL").ok();
+    let only_regime = std::env::var("PEERS_REGIME").ok();
+    let kern = Kernels::best();
+    let mut rows = Vec::new();
+    let mut details = Vec::new();
+    for &algo in &algos {
+        for regime in [Regime::Hot, Regime::Cold] {
+            if only_regime.as_deref().is_some_and(|r| r != regime.name()) {
+                continue;
+            }
+            for &n in &sizes {
+                let s = setup(algo, regime, n, beta(algo, regime, n), true);
+                let all = [Impl::Densemc, Impl::Marginal, Impl::Plain];
+                let imps: Vec<Impl> = all
+                    .into_iter()
+                    .filter(|imp| {
+                        only_impl
+                            .as_deref()
+                            .is_none_or(|i| imp.name().starts_with(i))
+                    })
+                    .collect();
+                let mut got = measure(&imps, &s, target, reps).into_iter();
+                let mut ms = Vec::new();
+                for imp in all {
+                    if !imps.contains(&imp) {
+                        ms.push(Meas {
+                            sweeps: 0,
+                            proposals: 0,
+                            accepted: 0,
+                            cpu: vec![f64::NAN],
+                            wall: vec![f64::NAN],
+                        });
+                        continue;
+                    }
+                    let m = got.next().unwrap();
+                    eprintln!(
+                        "{} {} N={n} {}: {} sweeps, {} proposals/s, acceptance {:.4}, CPU s {:?}, wall s {:?}",
+                        algo.name(),
+                        regime.name(),
+                        imp.name(),
+                        m.sweeps,
+                        fmt_rate(m.rate()),
+                        m.acceptance(),
+                        m.cpu,
+                        m.wall
+                    );
+                    let fmin = |v: &[f64]| v.iter().cloned().fold(f64::INFINITY, f64::min);
+                    let fmax = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
+                    details.push(format!(
+                        "| {} | {} | {n} | {} | {} | {} | {:.4} | {:.3} ({:.3}–{:.3}) | {:.3} ({:.3}–{:.3}) | {:.1} |",
+                        algo.name(),
+                        regime.name(),
+                        imp.name(),
+                        m.sweeps,
+                        m.proposals,
+                        m.acceptance(),
+                        median(&m.cpu),
+                        fmin(&m.cpu),
+                        fmax(&m.cpu),
+                        median(&m.wall),
+                        fmin(&m.wall),
+                        fmax(&m.wall),
+                        1e9 / m.rate()
+                    ));
+                    ms.push(m);
+                }
+                let (d, mg, pl) = (&ms[0], &ms[1], &ms[2]);
+                let (rm, rp) = (d.rate() / mg.rate(), d.rate() / pl.rate());
+                let (tm, tp) = targets(algo, regime, n);
+                let verdict = |r: f64, t: Option<f64>, who: &str| {
+                    t.map(|t| {
+                        format!(
+                            "≥{t}× {who}: {}",
+                            if r >= t { "met" } else { "**not met**" }
+                        )
+                    })
+                };
+                let tv: Vec<String> = [
+                    verdict(rm, tm, "marginal"),
+                    verdict(rp, tp, "straightforward"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                let e0 =
+                    s.energies.iter().sum::<i64>() as f64 / (s.energies.len() * s.inst.p()) as f64;
+                rows.push(format!(
+                    "| {} | {} | {n} | {} | {:.2} | {:.1} % | {} | {} | {} | {:.1}× | {:.0}× | {} |",
+                    algo.name(),
+                    regime.name(),
+                    beta(algo, regime, n),
+                    e0,
+                    100.0 * d.acceptance(),
+                    fmt_rate(d.rate()),
+                    fmt_rate(mg.rate()),
+                    fmt_rate(pl.rate()),
+                    rm,
+                    rp,
+                    if tv.is_empty() {
+                        "—".to_string()
+                    } else {
+                        tv.join("; ")
+                    }
+                ));
+            }
+        }
+    }
+    println!();
+    println!(
+        "Proposals per second (thread CPU time), one thread, binary perceptron, α = {ALPHA}, error-count energy; CPU: {}; densemc kernel path: {}; median of {} interleaved repetitions of ≈{target} s each.",
+        cpu_model(),
+        kern.path().name(),
+        reps
+    );
+    println!();
+    println!("| algo | regime | N | β | E₀/P | acceptance | densemc | marginal-set peer | straightforward peer | densemc / marginal | densemc / straightforward | target |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    for r in &rows {
+        println!("{r}");
+    }
+    println!();
+    println!("| algo | regime | N | implementation | sweeps | proposals | acceptance | CPU s, median (min–max) | wall s, median (min–max) | ns/proposal (CPU) |");
+    println!("|---|---|---:|---|---:|---:|---:|---:|---:|---:|");
+    for r in &details {
+        println!("{r}");
+    }
+}
