@@ -21,6 +21,7 @@
 )]
 
 pub mod arch;
+pub mod bench;
 pub mod bits;
 pub mod checkpoint;
 pub mod error;

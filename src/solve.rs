@@ -185,11 +185,12 @@ fn solve_with<L: Lane>(
         };
         reps.push(State::<L>::new(inst, w, cfg.energy, kern)?);
     }
+    let schedule = cfg.schedule.for_n(inst.n());
     let start = Instant::now();
     let out: Outcome = match cfg.algo {
         Algo::Sa => sa::anneal(
             &mut reps[0],
-            &cfg.schedule,
+            &schedule,
             cfg.max_sweeps,
             cfg.order,
             cfg.seed,
@@ -205,7 +206,7 @@ fn solve_with<L: Lane>(
                 parallel: cfg.threads > 1,
             };
             let ce = |w: &Weights| fast::errors(inst, w, kern) as i64;
-            let mut run = || rsa::anneal(&mut reps, &ce, &cfg.schedule, params, resume, observe);
+            let mut run = || rsa::anneal(&mut reps, &ce, &schedule, params, resume, observe);
             if cfg.threads > 1 {
                 let pool = rayon::ThreadPoolBuilder::new()
                     .num_threads(cfg.threads)

@@ -105,6 +105,15 @@ fn instance_of(info: &InstanceInfo) -> Result<(Instance, Option<String>)> {
     Ok((inst, info.file.clone()))
 }
 
+/// How the ramp's β values depend on N.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BetaScaling {
+    /// β·√(1000/N)
+    Sqrt,
+    /// β as given
+    None,
+}
+
 /// The search flags shared by `solve` and `sweep` (everything in the `Config` but the algorithm, the seed and
 /// the threads), with the same defaults.
 #[derive(clap::Args, Clone, Debug)]
@@ -115,12 +124,17 @@ pub struct SearchArgs {
     /// RSA coupling: traced (centre summed out) or explicit (centre spins W̃)
     #[arg(long, value_enum, default_value_t = Centre::Traced)]
     pub centre: Centre,
-    /// β₀, inverse temperature at the start [default: 0.5 with the linear energy, 1 with errors]
+    /// β₀, inverse temperature at the start, for N = 1000 (see --beta-scaling) [default: 0.5 with the linear
+    /// energy, 1 with errors]
     #[arg(long)]
     pub beta0: Option<f64>,
-    /// β₁, inverse temperature at the end of the ramp
+    /// β₁, inverse temperature at the end of the ramp, for N = 1000 (see --beta-scaling)
     #[arg(long, default_value_t = 5.0)]
     pub beta1: f64,
+    /// sqrt: the ramp's β₀, β₁ are for N = 1000 and a run on N weights uses β·√(1000/N), since ΔE of one flip
+    /// grows like √N; none: use β₀, β₁ as given
+    #[arg(long, value_enum, default_value_t = BetaScaling::Sqrt)]
+    pub beta_scaling: BetaScaling,
     /// γ₀, replica coupling at the start (RSA)
     #[arg(long, default_value_t = 0.1)]
     pub gamma0: f64,
@@ -181,7 +195,11 @@ impl SearchArgs {
                     (self.gamma0, self.gamma1)
                 },
                 self.ramp_sweeps.unwrap_or(self.max_sweeps),
-            )?,
+            )
+            .map(|s| match self.beta_scaling {
+                BetaScaling::Sqrt => s.with_beta_reference(1000),
+                BetaScaling::None => s,
+            })?,
         };
         if threads == 0 {
             return Err(Error::input("--threads must be at least 1"));

@@ -19,7 +19,8 @@ pub enum Ramp {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Schedule {
-    /// A ramp from (β₀, γ₀) to (β₁, γ₁) over `sweeps` sweeps.
+    /// A ramp from (β₀, γ₀) to (β₁, γ₁) over `sweeps` sweeps. With `beta_ref_n` = N₀ the β values are
+    /// those for N₀ weights, and a run on N weights uses β·√(N₀/N) (see [`Schedule::for_n`]).
     Ramp {
         ramp: Ramp,
         beta0: f64,
@@ -27,6 +28,8 @@ pub enum Schedule {
         gamma0: f64,
         gamma1: f64,
         sweeps: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        beta_ref_n: Option<usize>,
     },
     /// Explicit steps (sweep, β, γ), from a schedule file.
     Table {
@@ -56,7 +59,62 @@ impl Schedule {
             gamma0: gamma.0,
             gamma1: gamma.1,
             sweeps: sweeps.max(1),
+            beta_ref_n: None,
         })
+    }
+
+    /// Declares the ramp's β values as those for `n_ref` weights (see [`Schedule::for_n`]); a table is
+    /// left as it is.
+    pub fn with_beta_reference(self, n_ref: usize) -> Self {
+        match self {
+            Schedule::Ramp {
+                ramp,
+                beta0,
+                beta1,
+                gamma0,
+                gamma1,
+                sweeps,
+                ..
+            } => Schedule::Ramp {
+                ramp,
+                beta0,
+                beta1,
+                gamma0,
+                gamma1,
+                sweeps,
+                beta_ref_n: Some(n_ref),
+            },
+            t => t,
+        }
+    }
+
+    /// The schedule a run on N weights follows: a ramp with a reference N₀ has its β scaled by √(N₀/N)
+    /// (the energy change of one flip grows like √N, for the error count through the ~P/√N patterns at the
+    /// margin and for the linear energy through the violated ones, so the same acceptance needs β ∝ 1/√N).
+    pub fn for_n(&self, n: usize) -> Schedule {
+        match self {
+            Schedule::Ramp {
+                ramp,
+                beta0,
+                beta1,
+                gamma0,
+                gamma1,
+                sweeps,
+                beta_ref_n: Some(n_ref),
+            } => {
+                let f = (*n_ref as f64 / n as f64).sqrt();
+                Schedule::Ramp {
+                    ramp: *ramp,
+                    beta0: beta0 * f,
+                    beta1: beta1 * f,
+                    gamma0: *gamma0,
+                    gamma1: *gamma1,
+                    sweeps: *sweeps,
+                    beta_ref_n: None,
+                }
+            }
+            s => s.clone(),
+        }
     }
 
     /// (β, γ) at sweep t.
@@ -69,6 +127,7 @@ impl Schedule {
                 gamma0,
                 gamma1,
                 sweeps,
+                ..
             } => {
                 let x = (t as f64 / *sweeps as f64).min(1.0);
                 let f = |a: f64, b: f64| match ramp {
@@ -151,6 +210,18 @@ mod tests {
         let l = Schedule::ramp(Ramp::Linear, (0.0, 2.0), (0.0, 1.0), 4).unwrap();
         assert_eq!(l.at(2), (1.0, 0.5));
         assert!(Schedule::ramp(Ramp::Geometric, (0.0, 2.0), (0.1, 1.0), 4).is_err());
+        let r = Schedule::ramp(Ramp::Geometric, (1.0, 4.0), (0.1, 1.0), 10)
+            .unwrap()
+            .with_beta_reference(1000);
+        assert_eq!(r.for_n(1000).at(10), (4.0, 1.0));
+        let (b, g) = r.for_n(4000).at(0);
+        assert!((b - 0.5).abs() < 1e-12 && (g - 0.1).abs() < 1e-12);
+        let r = Schedule::ramp(Ramp::Geometric, (1.0, 4.0), (0.1, 1.0), 10)
+            .unwrap()
+            .with_beta_reference(1000);
+        assert_eq!(r.for_n(1000).at(10), (4.0, 1.0));
+        let (b, g) = r.for_n(4000).at(0);
+        assert!((b - 0.5).abs() < 1e-12 && (g - 0.1).abs() < 1e-12);
     }
 
     #[test]

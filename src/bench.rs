@@ -1,0 +1,329 @@
+//! `densemc bench`: a fixed, versioned suite for comparing CPUs and clusters. Suite version 1 fixes the
+//! instances (α = 0.6, seed 2024), the regimes and the settings below, so that figures from different
+//! machines compare; only the time spent per measurement changes with `quick`.
+//!
+//! - kernel throughput of the evaluator `model::fast::errors` per dispatch path, in bits of the pattern
+//!   matrix per ns;
+//! - memory bandwidth: one `popcount` pass over a buffer much larger than the caches (GB/s);
+//! - SA and RSA (y = 5, γ = 0.5, traced centre) proposals per second on the binary perceptron with the
+//!   error count, *hot* (random labels and weights, β = 0.5 at N ≈ 10³, 0.3 beyond: ≈ 30 % acceptance) and
+//!   *cold* (teacher instance, start 3 % away from the teacher, β = 1.6 at N ≈ 10³, 0.8 beyond: ≈ 1 %);
+//! - thread scaling of RSA (y = 4, hot, N = 10001) from 1 to all threads.
+
+use crate::arch::{Activation, Arch};
+use crate::bits::Lane;
+use crate::bits::{Kernels, Path};
+use crate::error::Result;
+use crate::mc::rsa::{self, Centre};
+use crate::mc::{sa, EnergyKind, Order, Ramp, Schedule, State};
+use crate::model::{self, fast};
+use crate::rng;
+use crate::weights::Weights;
+use serde::Serialize;
+use std::time::Instant;
+
+pub const SUITE_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct KernelFigure {
+    pub path: String,
+    pub n: usize,
+    pub bits_per_ns: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct McFigure {
+    pub algo: String,
+    pub regime: String,
+    pub n: usize,
+    pub threads: usize,
+    pub acceptance: f64,
+    pub proposals_per_second: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchReport {
+    pub suite_version: u32,
+    pub densemc_version: String,
+    pub cpu: String,
+    pub features: Vec<String>,
+    pub kernel_path: String,
+    pub quick: bool,
+    pub memory_gb_per_s: f64,
+    pub kernels: Vec<KernelFigure>,
+    pub mc: Vec<McFigure>,
+    /// RSA proposals/s with all threads ÷ with one.
+    pub thread_speedup: Option<(usize, f64)>,
+    /// Geometric mean of the SA and RSA proposals/s figures on one thread, in millions per second.
+    pub score: f64,
+}
+
+/// The CPU model line of /proc/cpuinfo, when there is one.
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string())
+}
+
+fn features() -> Vec<String> {
+    let mut f = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    for (name, on) in [
+        ("popcnt", is_x86_feature_detected!("popcnt")),
+        ("avx2", is_x86_feature_detected!("avx2")),
+        ("bmi2", is_x86_feature_detected!("bmi2")),
+        ("avx512f", is_x86_feature_detected!("avx512f")),
+        ("avx512bw", is_x86_feature_detected!("avx512bw")),
+        (
+            "avx512vpopcntdq",
+            is_x86_feature_detected!("avx512vpopcntdq"),
+        ),
+    ] {
+        if on {
+            f.push(name.to_string());
+        }
+    }
+    f
+}
+
+/// Runs `f` repeatedly for about `secs` seconds; returns the best time of one call.
+fn best_time(secs: f64, mut f: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    let mut best = f64::INFINITY;
+    loop {
+        let t = Instant::now();
+        f();
+        best = best.min(t.elapsed().as_secs_f64());
+        if start.elapsed().as_secs_f64() >= secs {
+            return best;
+        }
+    }
+}
+
+fn perceptron(n: usize, teacher: bool) -> Result<(crate::instance::Instance, Option<Weights>)> {
+    model::generate(Arch::new(n, 1, Activation::Perceptron)?, 0.6, 2024, teacher)
+}
+
+/// Initial weights of a regime: random (hot) or the teacher with 3 % of its weights flipped (cold).
+fn start(n: usize, teacher: &Option<Weights>, a: u64) -> Weights {
+    match teacher {
+        None => Weights::random(n, &mut rng::stream(2024, "bench-init", a)),
+        Some(t) => {
+            let mut w = t.clone();
+            let mut r = rng::stream(2024, "bench-cold", a);
+            for _ in 0..n * 3 / 100 {
+                w.flip(rng::below(&mut r, n as u64) as usize);
+            }
+            w
+        }
+    }
+}
+
+/// Proposals per second and acceptance of SA or RSA in one regime, timed over about `secs` seconds, in
+/// the lanes `solve` would use.
+fn mc_figure(
+    algo: &str,
+    cold: bool,
+    n: usize,
+    threads: usize,
+    y: usize,
+    secs: f64,
+) -> Result<McFigure> {
+    let (inst, teacher) = perceptron(n, cold)?;
+    if State::<i16>::fits(&inst) {
+        mc_lanes::<i16>(&inst, &teacher, algo, cold, threads, y, secs)
+    } else {
+        mc_lanes::<i32>(&inst, &teacher, algo, cold, threads, y, secs)
+    }
+}
+
+fn mc_lanes<L: Lane>(
+    inst: &crate::instance::Instance,
+    teacher: &Option<Weights>,
+    algo: &str,
+    cold: bool,
+    threads: usize,
+    y: usize,
+    secs: f64,
+) -> Result<McFigure> {
+    let n = inst.n();
+    let beta = match (cold, n < 5000) {
+        (false, true) => 0.5,
+        (false, false) => 0.3,
+        (true, true) => 1.6,
+        (true, false) => 0.8,
+    };
+    let kern = Kernels::best();
+    let sched = Schedule::ramp(Ramp::Linear, (beta, beta), (0.5, 0.5), 1)?;
+    let mut reps: Vec<State<L>> = Vec::new();
+    for a in 0..if algo == "sa" { 1 } else { y } {
+        reps.push(State::new(
+            inst,
+            start(n, teacher, a as u64),
+            EnergyKind::Errors,
+            kern,
+        )?);
+    }
+    let ce = |w: &Weights| fast::errors(inst, w, kern) as i64;
+    let mut run = |sweeps: u64, seed: u64| -> (u64, u64) {
+        let out = if algo == "sa" {
+            sa::anneal(
+                &mut reps[0],
+                &sched,
+                sweeps,
+                Order::Permutation,
+                seed,
+                None,
+                &mut |_| true,
+            )
+        } else {
+            let params = rsa::Params {
+                centre: Centre::Traced,
+                max_sweeps: sweeps,
+                order: Order::Permutation,
+                seed,
+                parallel: threads > 1,
+            };
+            rsa::anneal(&mut reps, &ce, &sched, params, None, &mut |_| true)
+        };
+        (out.proposals, out.accepted)
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    pool.install(|| {
+        // Burn in, calibrate, then measure.
+        let t = Instant::now();
+        run(2, 1);
+        let per_sweep = t.elapsed().as_secs_f64().max(1e-6) / 2.0;
+        let sweeps = ((secs / per_sweep) as u64).clamp(1, 1_000_000);
+        let t = Instant::now();
+        let (p, acc) = run(sweeps, 2);
+        let dt = t.elapsed().as_secs_f64().max(1e-9);
+        Ok(McFigure {
+            algo: algo.to_string(),
+            regime: if cold { "cold" } else { "hot" }.to_string(),
+            n,
+            threads,
+            acceptance: acc as f64 / p.max(1) as f64,
+            proposals_per_second: p as f64 / dt,
+        })
+    })
+}
+
+/// Runs the suite; `progress` is told what is being measured.
+pub fn run(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<BenchReport> {
+    let secs = if quick { 0.4 } else { 2.0 };
+    let sizes: &[usize] = if quick {
+        &[1001, 10001]
+    } else {
+        &[1001, 10001, 100001]
+    };
+    let mut kernels = Vec::new();
+    for &n in sizes {
+        let (inst, _) = perceptron(n, false)?;
+        let w = Weights::random(n, &mut rng::stream(2024, "w", 0));
+        for path in Path::available() {
+            let k = Kernels::get(path).expect("available");
+            progress(&format!("evaluator {path} N={n}"));
+            let t = best_time(secs / 2.0, || {
+                std::hint::black_box(fast::errors(&inst, &w, k));
+            });
+            kernels.push(KernelFigure {
+                path: path.name().into(),
+                n,
+                bits_per_ns: (n * inst.p()) as f64 / (t * 1e9),
+            });
+        }
+    }
+    progress("memory bandwidth");
+    let words = if quick { 16 << 20 } else { 64 << 20 };
+    let buf = crate::bits::AlignedWords::zeroed(words);
+    let t = best_time(secs, || {
+        std::hint::black_box(Kernels::best().popcount(buf.as_slice()));
+    });
+    let memory_gb_per_s = (words * 8) as f64 / t / 1e9;
+    let mut mc = Vec::new();
+    for &n in sizes {
+        for algo in ["sa", "rsa"] {
+            for cold in [false, true] {
+                progress(&format!(
+                    "{algo} {} N={n}",
+                    if cold { "cold" } else { "hot" }
+                ));
+                mc.push(mc_figure(algo, cold, n, 1, 5, secs)?);
+            }
+        }
+    }
+    let threads = rayon::current_num_threads();
+    let thread_speedup = if threads > 1 {
+        progress(&format!("RSA thread scaling 1 → {threads}"));
+        let one = mc_figure("rsa", false, 10001, 1, 4, secs)?;
+        let all = mc_figure("rsa", false, 10001, threads, 4, secs)?;
+        Some((threads, all.proposals_per_second / one.proposals_per_second))
+    } else {
+        None
+    };
+    let score = (mc
+        .iter()
+        .map(|f| (f.proposals_per_second / 1e6).ln())
+        .sum::<f64>()
+        / mc.len() as f64)
+        .exp();
+    Ok(BenchReport {
+        suite_version: SUITE_VERSION,
+        densemc_version: crate::VERSION.into(),
+        cpu: cpu_model(),
+        features: features(),
+        kernel_path: Kernels::best().path().name().into(),
+        quick,
+        memory_gb_per_s,
+        kernels,
+        mc,
+        thread_speedup,
+        score,
+    })
+}
+
+/// The human-readable table.
+pub fn table(r: &BenchReport) -> String {
+    let mut s = format!(
+        "densemc bench suite v{} (densemc {}{})\nCPU: {}\nfeatures: {}; kernel path: {}\nmemory bandwidth (1 thread, popcount pass): {:.1} GB/s\n\n",
+        r.suite_version,
+        r.densemc_version,
+        if r.quick { ", quick" } else { "" },
+        r.cpu,
+        r.features.join(" "),
+        r.kernel_path,
+        r.memory_gb_per_s
+    );
+    s += "| evaluator | N | bits/ns |\n|---|---:|---:|\n";
+    for k in &r.kernels {
+        s += &format!("| {} | {} | {:.0} |\n", k.path, k.n, k.bits_per_ns);
+    }
+    s += "\n| algorithm | regime | N | acceptance | proposals/s |\n|---|---|---:|---:|---:|\n";
+    for m in &r.mc {
+        s += &format!(
+            "| {} | {} | {} | {:.1} % | {:.3e} |\n",
+            m.algo.to_uppercase(),
+            m.regime,
+            m.n,
+            100.0 * m.acceptance,
+            m.proposals_per_second
+        );
+    }
+    if let Some((t, x)) = r.thread_speedup {
+        s += &format!("\nRSA (y = 4, hot, N = 10001) on {t} threads: {x:.2}× one thread\n");
+    }
+    s += &format!(
+        "\nscore: {:.2} (geometric mean of the SA/RSA rates above, million proposals/s)\n",
+        r.score
+    );
+    s
+}
