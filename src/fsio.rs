@@ -11,6 +11,29 @@ pub fn write_atomic<F>(path: &Path, write: F) -> Result<()>
 where
     F: FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
 {
+    // A symlink is followed (the file it names is replaced, the link stays); a device or FIFO (/dev/stdout,
+    // /dev/full, a pipe) cannot be replaced by a rename, so it is written in place.
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            resolved = std::fs::canonicalize(path)
+                .map_err(|e| Error::io(path, "cannot follow the link", e))?;
+            resolved.as_path()
+        }
+        _ => path,
+    };
+    if let Ok(m) = std::fs::metadata(path) {
+        if !m.is_file() && !m.is_dir() {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| Error::io(path, "cannot open the output", e))?;
+            let mut w = BufWriter::new(file);
+            return write(&mut w)
+                .and_then(|_| w.flush())
+                .map_err(|e| Error::io(path, "cannot write the output", e));
+        }
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

@@ -10,9 +10,11 @@ macro_rules! outln {
 }
 
 mod analyze;
+mod bench;
 mod eval;
 mod generate;
 mod info;
+mod merge;
 mod robustness;
 mod solve;
 mod sweep;
@@ -48,8 +50,12 @@ enum Cmd {
     Solve(solve::Args),
     /// Run a grid of searches (N × α × samples × algorithms), one JSON line per task; resumable.
     Sweep(sweep::Args),
+    /// Join the results files of one sweep (the shards of `sweep --shard`), checked, in grid order.
+    Merge(merge::Args),
     /// Success probability, α_50(N) and its finite-size extrapolation from sweep results; tables and plots.
     Analyze(analyze::Args),
+    /// The fixed benchmark suite (kernels, memory bandwidth, SA/RSA proposals/s, thread scaling).
+    Bench(bench::Args),
     /// Local energy δE(p), input robustness, distances and hidden-unit overlaps of solutions.
     Robustness(robustness::Args),
 }
@@ -79,7 +85,9 @@ pub fn run() -> i32 {
             Cmd::Info(a) => info::run(a),
             Cmd::Solve(a) => solve::run(a),
             Cmd::Sweep(a) => sweep::run(a),
+            Cmd::Merge(a) => merge::run(a),
             Cmd::Analyze(a) => analyze::run(a),
+            Cmd::Bench(a) => bench::run(a),
             Cmd::Robustness(a) => robustness::run(a),
         });
     match result {

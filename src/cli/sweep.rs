@@ -2,7 +2,9 @@ use super::solve::SearchArgs;
 use densemc::arch::Activation;
 use densemc::solve::Algo;
 use densemc::study::grid::{parse_f64_grid, parse_usize_grid};
-use densemc::study::sweep::{self, algo_name, Journal, Plan, TaskRecord};
+use densemc::study::mpi::{self, Mpi};
+use densemc::study::shard::{self, Shard};
+use densemc::study::sweep::{self, algo_name, Plan, TaskRecord};
 use densemc::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
@@ -49,10 +51,29 @@ pub struct Args {
     /// No progress bar
     #[arg(long, short)]
     pub quiet: bool,
+    /// Run only shard I of N (0 ≤ I < N) of the tasks, each with its own --out file (join them with
+    /// `densemc merge`); `auto`: from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (docs/cluster.md)
+    #[arg(long, value_name = "I/N|auto")]
+    pub shard: Option<String>,
+    /// Run as one rank of an MPI job (`mpirun -np R densemc sweep …`): rank 0 hands out the tasks and writes
+    /// --out; implied under Open MPI's mpirun or a PMI launcher; needs a build with `--features mpi`
+    /// (docs/cluster.md). --threads is then the tasks each rank runs at once [default: 1]
+    #[arg(long)]
+    pub mpi: bool,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let threads = a.threads.unwrap_or_else(|| {
+    let mpi = if mpi::wanted(a.mpi)? {
+        if a.shard.is_some() {
+            return Err(densemc::Error::input(
+                "--shard with MPI: an MPI job runs the whole grid; give one or the other",
+            ));
+        }
+        Some(Mpi::init()?)
+    } else {
+        None
+    };
+    let threads = a.threads.or(mpi.as_ref().map(|_| 1)).unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
@@ -73,12 +94,21 @@ pub fn run(a: Args) -> Result<()> {
         seed: a.seed,
     };
     plan.validate(threads)?;
-    let journal = Journal::open(&a.out, &plan)?;
-    let tasks = sweep::pending(&plan, &journal);
+    if let Some(m) = mpi.as_ref().filter(|m| !m.is_master()) {
+        return m.work(&plan, threads, a.keep_weights);
+    }
+    let shard = a.shard.as_deref().map(Shard::parse).transpose()?;
+    let journal = shard::open_journal(&a.out, &plan, shard).inspect_err(|_| {
+        if let Some(m) = &mpi {
+            m.stop_workers(); // they wait for tasks: end the job with this error
+        }
+    })?;
+    let tasks = shard::pending(&plan, &journal, shard);
+    let total = shard.map_or(plan.len(), |s| s.tasks(&plan).len());
     let algos: Vec<&str> = a.algo.iter().map(|&x| algo_name(x)).collect();
     let _ = writeln!(
         std::io::stderr(),
-        "densemc sweep: {} K={}, {} N × {} α × {} samples × {} ({}) = {} tasks; {} already in {}{}; {} to run{}",
+        "densemc sweep: {} K={}, {} N × {} α × {} samples × {} ({}) = {} tasks{}; {} already in {}{}; {} to run{}",
         a.activation,
         a.k,
         plan.ns.len(),
@@ -87,6 +117,7 @@ pub fn run(a: Args) -> Result<()> {
         algos.len(),
         algos.join(","),
         plan.len(),
+        shard.map_or(String::new(), |s| format!(", {total} of them in shard {s}")),
         journal.recorded,
         a.out.display(),
         if journal.torn_bytes > 0 {
@@ -95,7 +126,11 @@ pub fn run(a: Args) -> Result<()> {
             String::new()
         },
         tasks.len(),
-        if tasks.is_empty() {
+        if let Some(m) = &mpi {
+            let r = m.size();
+            let (rs, ts) = (if r == 1 { "" } else { "s" }, if threads == 1 { "" } else { "s" });
+            format!(" on {r} MPI rank{rs} ({threads} task{ts} at a time each, handed out by rank 0)")
+        } else if tasks.is_empty() {
             String::new()
         } else {
             let t = threads.min(tasks.len());
@@ -105,7 +140,7 @@ pub fn run(a: Args) -> Result<()> {
     let bar = if a.quiet {
         ProgressBar::hidden()
     } else {
-        ProgressBar::new(plan.len() as u64)
+        ProgressBar::new(total as u64)
     };
     bar.set_style(
         ProgressStyle::with_template(
@@ -123,12 +158,15 @@ pub fn run(a: Args) -> Result<()> {
         bar.set_message(format!("{s} solved"));
         bar.inc(1);
     };
-    let result = sweep::run(&plan, &journal, &tasks, threads, a.keep_weights, &done);
+    let result = match &mpi {
+        Some(m) => m.serve(&plan, &journal, threads, a.keep_weights, &done),
+        None => sweep::run(&plan, &journal, &tasks, threads, a.keep_weights, &done),
+    };
     bar.finish_and_clear();
     result?;
     outln!(
         "{} tasks in {}: {} solved ({} run now, {} already there)",
-        plan.len(),
+        total,
         a.out.display(),
         solved.load(Ordering::Relaxed),
         tasks.len(),

@@ -235,6 +235,9 @@ pub struct TaskRecord {
     /// With `--keep-weights`, RSA: the centre's weights.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub centre_weights: Option<String>,
+    /// With `--shard`: the shard and the whole grid (for `densemc merge`); see `study::shard`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<super::shard::ShardTag>,
 }
 
 impl TaskRecord {
@@ -257,6 +260,8 @@ pub struct Journal {
     pub recorded_solved: usize,
     /// Bytes of a torn last line that were cut off (0 when the file ended cleanly).
     pub torn_bytes: usize,
+    /// Stamped on every appended line (`sweep --shard`).
+    shard: Option<super::shard::ShardTag>,
 }
 
 impl Journal {
@@ -332,7 +337,13 @@ impl Journal {
             recorded,
             recorded_solved,
             torn_bytes,
+            shard: None,
         })
+    }
+
+    /// Makes every line appended from now on carry `tag` (a shard's journal).
+    pub fn set_shard(&mut self, tag: Option<super::shard::ShardTag>) {
+        self.shard = tag;
     }
 
     /// Whether the task is already in the file.
@@ -341,15 +352,37 @@ impl Journal {
             .contains(&(t.n, t.alpha_index, t.sample, algo_name(t.algo)))
     }
 
-    /// Appends one line: a single `write_all` of the whole line, then `sync_data`.
+    /// Appends one line: a single `write_all` of the whole line, then `sync_data`. When the write fails (a
+    /// full disk), the part of the line that was written is cut off again, so that a later append (space
+    /// freed meanwhile) does not follow a fragment.
     pub fn append(&self, r: &TaskRecord) -> Result<()> {
-        let mut line = serde_json::to_string(r).expect("a task record serialises");
+        let line = match &self.shard {
+            Some(tag) if r.shard.as_ref() != Some(tag) => {
+                let mut r = r.clone();
+                r.shard = Some(tag.clone());
+                serde_json::to_string(&r)
+            }
+            _ => serde_json::to_string(r),
+        }
+        .expect("a task record serialises");
+        self.append_line(line)
+    }
+
+    /// Appends `line` (one task record's JSON, without its newline), as [`Journal::append`] does: for a line
+    /// made elsewhere from [`run_task`]'s record (an MPI worker's, `study::mpi`), written byte for byte.
+    pub fn append_line(&self, mut line: String) -> Result<()> {
         line.push('\n');
         let mut f = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        let before = f.metadata().map(|m| m.len());
         f.write_all(line.as_bytes())
             .and_then(|_| f.flush())
             .and_then(|_| f.sync_data())
-            .map_err(|e| Error::io(&self.path, "cannot append to the results file", e))
+            .map_err(|e| {
+                if let Ok(len) = before {
+                    let _ = f.set_len(len);
+                }
+                Error::io(&self.path, "cannot append to the results file", e)
+            })
     }
 }
 
@@ -392,6 +425,7 @@ pub fn run_task(plan: &Plan, t: &Task, keep_weights: bool) -> Result<TaskRecord>
         } else {
             None
         },
+        shard: None,
     })
 }
 

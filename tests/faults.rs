@@ -1,0 +1,598 @@
+//! Faults, through the built binary: SIGKILL of a sweep at random moments, then resume (nothing lost,
+//! nothing doubled); a full disk while results are written (RLIMIT_FSIZE through `ulimit -f`, and a tiny
+//! tmpfs when this process may mount one); truncated and corrupted instance files; an instance file
+//! replaced on disk while a search runs; output paths that are not regular files.
+//!
+//! The kill moments are random: set DENSEMC_FAULTS_SEED to replay a run (each run prints its seed).
+
+use densemc::study::sweep::{TaskKey, TaskRecord};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_densemc");
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let c = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let p =
+            std::env::temp_dir().join(format!("densemc-faults-{tag}-{}-{c}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn densemc(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+/// `densemc ARGS` under `sh -c` with a file-size limit of `blocks` (`ulimit -f`) and SIGXFSZ ignored, so
+/// that a write past the limit fails with EFBIG as on a full disk instead of killing the process.
+fn densemc_fsize(blocks: u64, args: &[&str]) -> Output {
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {blocks} && exec '{BIN}' {}",
+            quoted.join(" ")
+        ))
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ok(o: &Output) {
+    assert!(o.status.success(), "failed: {}", stderr(o));
+}
+
+/// The one-line error of a refused command: exit code 2, `densemc: error: …`, no panic.
+fn refused(o: &Output) -> String {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "expected exit code 2: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let last = err.lines().last().unwrap_or("").to_string();
+    assert!(last.starts_with("densemc: error: "), "{err}");
+    last
+}
+
+/// xorshift64*, seeded from DENSEMC_FAULTS_SEED or the clock.
+struct Rand(u64);
+
+impl Rand {
+    fn new(test: &str) -> Self {
+        let seed = std::env::var("DENSEMC_FAULTS_SEED")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+            });
+        println!("{test}: DENSEMC_FAULTS_SEED={seed}");
+        Rand(seed | 1)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n.max(1)
+    }
+}
+
+/// A results file as a reader after a crash sees it: the complete lines (each must parse) and whether a
+/// torn last line (no newline) follows them.
+fn journal(p: &Path) -> (Vec<TaskRecord>, bool) {
+    let bytes = std::fs::read(p).unwrap_or_default();
+    let end = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let text = std::str::from_utf8(&bytes[..end]).expect("complete lines are UTF-8");
+    let records = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("{}:{}: {e}: {l}", p.display(), i + 1))
+        })
+        .collect();
+    (records, end < bytes.len())
+}
+
+fn keys(rs: &[TaskRecord]) -> HashSet<TaskKey> {
+    let mut set = HashSet::new();
+    for r in rs {
+        assert!(set.insert(r.key()), "task {:?} recorded twice", r.key());
+    }
+    set
+}
+
+/// Records by task without timings and shard tags.
+fn untimed(rs: &[TaskRecord]) -> BTreeMap<TaskKey, TaskRecord> {
+    rs.iter()
+        .map(|r| {
+            let mut u = r.clone();
+            u.seconds = 0.0;
+            u.proposals_per_second = 0.0;
+            u.shard = None;
+            (r.key(), u)
+        })
+        .collect()
+}
+
+/// 2 N × 2 α × 4 samples × 2 algorithms = 32 tasks of a few tens of milliseconds.
+fn sweep_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "sweep",
+        "--n",
+        "201,301",
+        "--alpha",
+        "0.7,0.8",
+        "--samples",
+        "4",
+        "--algo",
+        "rsa,sa",
+        "--max-sweeps",
+        "1500",
+        "--replicas",
+        "5",
+        "--seed",
+        "9",
+        "--threads",
+        "2",
+        "--quiet",
+        "--out",
+        out,
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// SIGKILL
+
+#[test]
+fn sigkill_at_random_moments_then_resume_loses_and_doubles_nothing() {
+    let dir = TempDir::new("kill");
+    let mut rand = Rand::new("sigkill");
+    let reference = dir.path("reference.jsonl");
+    let t0 = Instant::now();
+    ok(&densemc(&sweep_args(s(&reference), &[])));
+    let full_time = t0.elapsed().as_millis() as u64;
+    let (want, _) = journal(&reference);
+    assert_eq!(want.len(), 32);
+    let want = untimed(&want);
+    for (name, extra) in [("all", vec![]), ("shard", vec!["--shard", "1/2"])] {
+        let out = dir.path(&format!("{name}.jsonl"));
+        let args = sweep_args(s(&out), &extra);
+        let mut before: HashSet<TaskKey> = HashSet::new();
+        let mut kills = 0;
+        for _ in 0..6 {
+            let mut child = Command::new(BIN)
+                .args(&args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            // Anywhere from the start-up (opening, cutting a torn line) to past the end of the run.
+            let delay = rand.below(full_time + 20);
+            std::thread::sleep(Duration::from_millis(delay));
+            let running = child.try_wait().unwrap().is_none();
+            child.kill().unwrap_or(()); // SIGKILL
+            let status = child.wait().unwrap();
+            let (now, torn) = journal(&out);
+            let now = keys(&now);
+            assert!(
+                now.is_superset(&before),
+                "{name}: a kill after {delay} ms lost recorded tasks"
+            );
+            println!(
+                "{name}: killed after {delay} ms: {} tasks recorded{}",
+                now.len(),
+                if torn { ", torn last line" } else { "" }
+            );
+            before = now;
+            if running {
+                kills += 1;
+            } else {
+                assert!(status.success());
+                break;
+            }
+        }
+        // Resume to the end: every task once, the same results as the uninterrupted run.
+        let o = densemc(&args);
+        ok(&o);
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(text.is_empty() || text.ends_with('\n'));
+        let (rs, torn) = journal(&out);
+        assert!(!torn);
+        let got = keys(&rs);
+        assert!(got.is_superset(&before));
+        // Shard 1/2 holds the odd units (N, α, sample) of the grid: with 4 samples, the odd samples.
+        let expect: BTreeMap<_, _> = want
+            .iter()
+            .filter(|(k, _)| extra.is_empty() || k.2 % 2 == 1)
+            .map(|(k, v)| (*k, v.clone()))
+            .collect();
+        assert_eq!(
+            rs.len(),
+            if extra.is_empty() { 32 } else { 16 },
+            "{name}: after {kills} kills"
+        );
+        assert_eq!(
+            untimed(&rs),
+            expect,
+            "{name}: results differ from the uninterrupted run"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A full disk
+
+/// Checks a sweep stopped by a full disk: one-line error naming the cause, exit code 2, the lines written
+/// before intact and the file ending at a line boundary (the failed line cut off again).
+fn check_stopped_by_full_disk(o: &Output, out: &Path, cause: &str) -> usize {
+    let e = refused(o);
+    assert!(e.contains("cannot append to the results file"), "{e}");
+    assert!(e.contains(cause), "{e}");
+    let text = std::fs::read_to_string(out).unwrap();
+    assert!(
+        text.is_empty() || text.ends_with('\n'),
+        "a partial line was left after the failed write"
+    );
+    let (rs, torn) = journal(out);
+    assert!(!torn);
+    keys(&rs).len()
+}
+
+#[test]
+fn a_file_size_limit_stops_sweep_and_solve_cleanly() {
+    let dir = TempDir::new("fsize");
+    // sweep: a few lines fit under 4 blocks (2 or 4 KiB, the unit of `ulimit -f` depends on the shell).
+    let out = dir.path("r.jsonl");
+    let args = sweep_args(s(&out), &[]);
+    let o = densemc_fsize(4, &args);
+    let kept = check_stopped_by_full_disk(&o, &out, "File too large");
+    assert!(kept > 0 && kept < 32, "{kept} lines under the limit");
+    // Without the limit the same command finishes the sweep, each task once.
+    ok(&densemc(&args));
+    let (rs, _) = journal(&out);
+    assert_eq!(keys(&rs).len(), 32);
+    assert_eq!(rs.len(), 32);
+    // solve --out: the atomic write fails, the old result stays, no temporary file is left.
+    let res = dir.path("result.json");
+    std::fs::write(&res, "old\n").unwrap();
+    let solve = [
+        "solve",
+        "--n",
+        "301",
+        "--alpha",
+        "0.3",
+        "--max-sweeps",
+        "300",
+        "--quiet",
+        "--out",
+        s(&res),
+    ];
+    let e = refused(&densemc_fsize(1, &solve));
+    assert!(
+        e.contains("result.json: cannot write the output file"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_to_string(&res).unwrap(), "old\n");
+    assert_eq!(
+        std::fs::read_dir(&dir.0).unwrap().count(),
+        2,
+        "a temporary file was left"
+    );
+    // merge OUT likewise.
+    let merged = dir.path("merged.jsonl");
+    let e = refused(&densemc_fsize(4, &["merge", s(&merged), s(&out)]));
+    assert!(
+        e.contains("merged.jsonl: cannot write the output file"),
+        "{e}"
+    );
+    assert!(!merged.exists());
+    assert_eq!(
+        std::fs::read_dir(&dir.0).unwrap().count(),
+        2,
+        "a temporary file was left"
+    );
+}
+
+/// A tmpfs mounted for the test (as root, where mounting is allowed), unmounted on drop.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: PathBuf, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(&dir).ok()?;
+        let o = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size}"),
+                "tmpfs",
+                s(&dir),
+            ])
+            .stderr(Stdio::piped())
+            .output()
+            .ok()?;
+        if o.status.success() {
+            Some(Tmpfs(dir))
+        } else {
+            println!(
+                "note: cannot mount a tmpfs ({}): skipping the ENOSPC test (the RLIMIT_FSIZE test covers a full disk)",
+                String::from_utf8_lossy(&o.stderr).trim()
+            );
+            None
+        }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_tmpfs_stops_a_sweep_cleanly_and_it_resumes_after_space_is_freed() {
+    let dir = TempDir::new("enospc");
+    let Some(fs) = Tmpfs::mount(dir.path("mnt"), "64k") else {
+        return;
+    };
+    // Fill the filesystem, then free 8 KiB: room for a few lines.
+    let filler = fs.0.join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 4096];
+        while f.write_all(&chunk).is_ok() {}
+        let _ = f.sync_all();
+    }
+    let len = std::fs::metadata(&filler).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&filler)
+        .unwrap()
+        .set_len(len.saturating_sub(8192))
+        .unwrap();
+    let out = fs.0.join("r.jsonl");
+    let args = sweep_args(s(&out), &[]);
+    let kept = check_stopped_by_full_disk(&densemc(&args), &out, "no space left on device");
+    assert!(kept < 32);
+    // Resuming on the still-full disk fails the same way, losing nothing.
+    let again = check_stopped_by_full_disk(&densemc(&args), &out, "no space left on device");
+    assert!(again >= kept);
+    // Space freed: the same command finishes, each task once.
+    std::fs::remove_file(&filler).unwrap();
+    ok(&densemc(&args));
+    let (rs, _) = journal(&out);
+    assert_eq!(rs.len(), 32);
+    assert_eq!(keys(&rs).len(), 32);
+}
+
+/// `write_atomic` renames a temporary file over the target: when `--out` names a symlink (here to
+/// /dev/full) or a FIFO, the link or FIFO is replaced by a regular file and the command reports success (as
+/// root, `--out /dev/full` or `--out /dev/stdout` would replace the device node or link in /dev). Wanted: an
+/// error, or a write through to the target.
+#[test]
+fn solve_out_to_a_symlink_to_dev_full_fails_cleanly() {
+    let dir = TempDir::new("devfull");
+    let link = dir.path("out.json");
+    std::os::unix::fs::symlink("/dev/full", &link).unwrap();
+    let e = refused(&densemc(&[
+        "solve",
+        "--n",
+        "51",
+        "--alpha",
+        "0.3",
+        "--max-sweeps",
+        "100",
+        "--quiet",
+        "--out",
+        s(&link),
+    ]));
+    assert!(e.contains("no space left on device"), "{e}");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Instance files
+
+#[test]
+fn truncated_and_corrupted_instance_files_are_refused_in_one_line() {
+    let dir = TempDir::new("instance");
+    let mut rand = Rand::new("instances");
+    let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
+    for (ext, format) in [("txt", "text"), ("bin", "binary")] {
+        let p = dir.path(&format!("good.{ext}"));
+        ok(&densemc(&[
+            "generate",
+            "--n",
+            "63",
+            "--k",
+            "1",
+            "--alpha",
+            "0.7",
+            "--seed",
+            "4",
+            "--teacher",
+            "--out",
+            s(&p),
+            "--format",
+            format,
+        ]));
+        let bytes = std::fs::read(&p).unwrap();
+        let n = bytes.len();
+        // Truncations: empty, inside the header, inside the data, one byte short; random ones.
+        let mut cuts = vec![0, 1, n / 10, n / 2, n - 1];
+        cuts.extend((0..4).map(|_| rand.below(n as u64) as usize));
+        for c in cuts {
+            // Cutting only the final newline leaves a complete file.
+            if bytes[c..].iter().all(|b| b.is_ascii_whitespace()) && c > 0 {
+                continue;
+            }
+            cases.push((format!("{format} cut at {c} of {n}"), bytes[..c].to_vec()));
+        }
+        // A flipped byte in the header, in the data, and in the binary checksum.
+        for at in [5, n / 2, n - 2] {
+            let mut b = bytes.clone();
+            b[at] ^= if ext == "txt" { 0x01 } else { 0x10 };
+            cases.push((format!("{format} byte {at} changed"), b));
+        }
+        let mut b = bytes.clone();
+        b.extend_from_slice(b"trailing garbage\n");
+        cases.push((format!("{format} with trailing garbage"), b));
+    }
+    let weights = "+".repeat(63);
+    let w = dir.path("w.txt");
+    std::fs::write(&w, &weights).unwrap();
+    for (what, bytes) in cases {
+        let p = dir.path("bad.inst");
+        std::fs::write(&p, &bytes).unwrap();
+        for args in [
+            vec!["info", "--instance", s(&p)],
+            vec!["eval", "--instance", s(&p), "--weights", s(&w)],
+            vec![
+                "solve",
+                "--instance",
+                s(&p),
+                "--max-sweeps",
+                "10",
+                "--quiet",
+            ],
+        ] {
+            let o = densemc(&args);
+            let err = stderr(&o);
+            if o.status.success() {
+                // Only an edit the format cannot see may pass: a flipped ± in a text row changes one input.
+                println!("note: {what}: accepted by {}", args[0]);
+                assert!(
+                    what.starts_with("text byte") && !what.contains("byte 5 "),
+                    "{what}: {} accepted a damaged file",
+                    args[0]
+                );
+                continue;
+            }
+            let e = refused(&o);
+            assert!(e.contains("bad.inst"), "{what}: {e}");
+            assert_eq!(err.lines().count(), 1, "{what}: {err}");
+        }
+    }
+}
+
+#[test]
+fn an_instance_replaced_during_a_search_is_recognised_by_its_checksum() {
+    // sweep generates its instances from the task seeds (it has no --instance), so the file-level check is
+    // on results: a result records the checksum of the instance it was found on, and `robustness` refuses
+    // it with another instance.
+    let dir = TempDir::new("changed");
+    let inst = dir.path("inst.txt");
+    let orig = dir.path("orig.txt");
+    let gen = |seed: &str, out: &Path| {
+        ok(&densemc(&[
+            "generate",
+            "--n",
+            "401",
+            "--alpha",
+            "0.6",
+            "--seed",
+            seed,
+            "--out",
+            s(out),
+        ]))
+    };
+    gen("1", &inst);
+    std::fs::copy(&inst, &orig).unwrap();
+    let res = dir.path("r.json");
+    let mut child = Command::new(BIN)
+        .args([
+            "solve",
+            "--instance",
+            s(&inst),
+            "--max-sweeps",
+            "3000",
+            "--quiet",
+            "--out",
+            s(&res),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first stderr line comes after the instance was read: replace the file then.
+    let mut first = String::new();
+    {
+        use std::io::BufRead;
+        std::io::BufReader::new(child.stderr.as_mut().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+    }
+    assert!(first.starts_with("densemc solve:"), "{first}");
+    gen("2", &inst);
+    assert!(child.wait().unwrap().success());
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&res).unwrap()).unwrap();
+    let recorded = v["instance"]["checksum"].as_str().unwrap().to_string();
+    let info = |p: &Path| {
+        String::from_utf8_lossy(&densemc(&["info", "--instance", s(p)]).stdout).into_owned()
+    };
+    assert!(
+        info(&orig).contains(&recorded),
+        "the result names the instance as read"
+    );
+    assert!(!info(&inst).contains(&recorded));
+    let e = refused(&densemc(&[
+        "robustness",
+        "--instance",
+        s(&inst),
+        "--weights",
+        s(&res),
+        "--p-grid",
+        "0:0.1:0.05",
+        "--flips",
+        "2",
+    ]));
+    assert!(
+        e.contains(&format!("found on an instance with checksum {recorded}")),
+        "{e}"
+    );
+    ok(&densemc(&[
+        "robustness",
+        "--instance",
+        s(&orig),
+        "--weights",
+        s(&res),
+        "--p-grid",
+        "0:0.1:0.05",
+        "--flips",
+        "2",
+    ]));
+}
