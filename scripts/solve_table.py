@@ -38,9 +38,10 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--only", default=None, help="run only the suites whose label contains this text")
     a = ap.parse_args()
     seeds = 3 if a.quick else a.seeds
-    suites = [s for s in SUITES if not (a.quick and "10001" in s[0])]
+    suites = [s for s in SUITES if not (a.quick and "10001" in s[0]) and (a.only is None or a.only in s[0])]
     outdir = os.path.join(os.path.dirname(__file__), "..", "target", "solve-table")
     os.makedirs(outdir, exist_ok=True)
     jobs = [(label, inst, alpha, sweeps, algo, seed, outdir)
