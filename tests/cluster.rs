@@ -12,33 +12,11 @@ use densemc::study::sweep::{Plan, TaskKey, TaskRecord};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const BIN: &str = env!("CARGO_BIN_EXE_densemc");
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let c = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let p =
-            std::env::temp_dir().join(format!("densemc-cluster-{tag}-{}-{c}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::TempDir;
 
 const SLURM: [&str; 5] = [
     "SLURM_ARRAY_TASK_ID",
@@ -375,7 +353,7 @@ fn run_full_and_shards(dir: &TempDir) -> (PathBuf, Vec<PathBuf>) {
 
 #[test]
 fn the_merged_shards_are_the_unsharded_sweep_task_by_task() {
-    let dir = TempDir::new("union");
+    let dir = TempDir::new("cluster-union");
     let (full, parts) = run_full_and_shards(&dir);
     let want = by_task(&records(&full));
     assert_eq!(want.len(), TOTAL);
@@ -438,7 +416,7 @@ fn the_merged_shards_are_the_unsharded_sweep_task_by_task() {
 
 #[test]
 fn merge_reports_missing_duplicate_conflicting_and_foreign_parts() {
-    let dir = TempDir::new("merge");
+    let dir = TempDir::new("cluster-merge");
     let (full, parts) = run_full_and_shards(&dir);
     let s = |p: &PathBuf| p.to_str().unwrap().to_string();
     let merged = dir.path("merged.jsonl");
@@ -553,7 +531,7 @@ fn merge_reports_missing_duplicate_conflicting_and_foreign_parts() {
 fn merge_library_on_parsed_parts() {
     // parse_results: blank lines skipped, CRLF accepted, a torn tail (even cut inside a UTF-8 character)
     // reported, not fatal.
-    let dir = TempDir::new("lib");
+    let dir = TempDir::new("cluster-lib");
     let p = dir.path("one.jsonl");
     ok(&densemc(
         &sweep_args(p.to_str().unwrap(), &["--shard", "2/3"]),

@@ -9,34 +9,12 @@ use densemc::study::sweep::{TaskKey, TaskRecord};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_densemc");
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let c = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let p =
-            std::env::temp_dir().join(format!("densemc-faults-{tag}-{}-{c}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::TempDir;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -174,7 +152,7 @@ fn sweep_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
 
 #[test]
 fn sigkill_at_random_moments_then_resume_loses_and_doubles_nothing() {
-    let dir = TempDir::new("kill");
+    let dir = TempDir::new("faults-kill");
     let mut rand = Rand::new("sigkill");
     let reference = dir.path("reference.jsonl");
     let t0 = Instant::now();
@@ -269,7 +247,7 @@ fn check_stopped_by_full_disk(o: &Output, out: &Path, cause: &str) -> usize {
 
 #[test]
 fn a_file_size_limit_stops_sweep_and_solve_cleanly() {
-    let dir = TempDir::new("fsize");
+    let dir = TempDir::new("faults-fsize");
     // sweep: a few lines fit under 4 blocks (2 or 4 KiB, the unit of `ulimit -f` depends on the shell).
     let out = dir.path("r.jsonl");
     let args = sweep_args(s(&out), &[]);
@@ -360,7 +338,7 @@ impl Drop for Tmpfs {
 
 #[test]
 fn a_full_tmpfs_stops_a_sweep_cleanly_and_it_resumes_after_space_is_freed() {
-    let dir = TempDir::new("enospc");
+    let dir = TempDir::new("faults-enospc");
     let Some(fs) = Tmpfs::mount(dir.path("mnt"), "64k") else {
         return;
     };
@@ -401,7 +379,7 @@ fn a_full_tmpfs_stops_a_sweep_cleanly_and_it_resumes_after_space_is_freed() {
 /// error, or a write through to the target.
 #[test]
 fn solve_out_to_a_symlink_to_dev_full_fails_cleanly() {
-    let dir = TempDir::new("devfull");
+    let dir = TempDir::new("faults-devfull");
     let link = dir.path("out.json");
     std::os::unix::fs::symlink("/dev/full", &link).unwrap();
     let e = refused(&densemc(&[
@@ -428,7 +406,7 @@ fn solve_out_to_a_symlink_to_dev_full_fails_cleanly() {
 
 #[test]
 fn truncated_and_corrupted_instance_files_are_refused_in_one_line() {
-    let dir = TempDir::new("instance");
+    let dir = TempDir::new("faults-instance");
     let mut rand = Rand::new("instances");
     let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
     for (ext, format) in [("txt", "text"), ("bin", "binary")] {
@@ -513,7 +491,7 @@ fn an_instance_replaced_during_a_search_is_recognised_by_its_checksum() {
     // sweep generates its instances from the task seeds (it has no --instance), so the file-level check is
     // on results: a result records the checksum of the instance it was found on, and `robustness` refuses
     // it with another instance.
-    let dir = TempDir::new("changed");
+    let dir = TempDir::new("faults-changed");
     let inst = dir.path("inst.txt");
     let orig = dir.path("orig.txt");
     let gen = |seed: &str, out: &Path| {

@@ -19,35 +19,13 @@ use densemc::study::sweep::{self, Journal, Plan, TaskRecord};
 use densemc::weights::Weights;
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const BIN: &str = env!("CARGO_BIN_EXE_densemc");
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let c = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let p =
-            std::env::temp_dir().join(format!("densemc-study-{tag}-{}-{c}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::TempDir;
 
 fn config(algo: Algo, sweeps: u64) -> Config {
     Config {
@@ -179,7 +157,7 @@ fn grids_parse_ranges_and_lists_and_refuse_bad_syntax() {
 
 #[test]
 fn sweep_writes_every_task_once_resumes_and_cuts_a_torn_line() {
-    let dir = TempDir::new("resume");
+    let dir = TempDir::new("study-resume");
     let plan = small_plan();
     let out = dir.path("results.jsonl");
     let j = run_all(&plan, &out, 2, false);
@@ -246,7 +224,7 @@ fn sweep_writes_every_task_once_resumes_and_cuts_a_torn_line() {
 
 #[test]
 fn a_task_seed_reproduces_the_task_through_solve() {
-    let dir = TempDir::new("seed");
+    let dir = TempDir::new("study-seed");
     let mut plan = small_plan();
     plan.ns = vec![101];
     plan.samples = 2;
@@ -418,7 +396,7 @@ fn finite_size_fit_recovers_the_limit() {
 
 #[test]
 fn analyze_summarises_a_sweep_and_writes_tables_and_plots() {
-    let dir = TempDir::new("analyze");
+    let dir = TempDir::new("study-analyze");
     let plan = small_plan();
     let out = dir.path("r.jsonl");
     drop(run_all(&plan, &out, 2, false));
@@ -629,7 +607,7 @@ fn sweep_args(out: &Path) -> Vec<String> {
 
 #[test]
 fn a_killed_cli_sweep_resumes_with_every_task_exactly_once() {
-    let dir = TempDir::new("kill");
+    let dir = TempDir::new("study-kill");
     let out = dir.path("r.jsonl");
     let total = 2 * 5 * 6 * 2;
     let mut child = Command::new(BIN)
@@ -687,7 +665,7 @@ fn a_killed_cli_sweep_resumes_with_every_task_exactly_once() {
 
 #[test]
 fn cli_study_errors_are_one_line_with_exit_code_2() {
-    let dir = TempDir::new("errors");
+    let dir = TempDir::new("study-errors");
     let out = dir.path("r.jsonl");
     let inst = dir.path("inst.txt");
     let missing = dir.path("missing.jsonl");
