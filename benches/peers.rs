@@ -531,7 +531,9 @@ fn fmt_rate(r: f64) -> String {
 }
 
 fn main() {
-    let quick = env_flag("PEERS_QUICK");
+    // `cargo bench` passes --bench; under `cargo test --all-targets` only the identity check runs, quickly.
+    let as_test = !std::env::args().any(|a| a == "--bench");
+    let quick = env_flag("PEERS_QUICK") || as_test;
     let target: f64 = std::env::var("PEERS_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -561,6 +563,9 @@ fn main() {
             "all peers reproduce densemc's trajectories ({:.1} s)",
             t.elapsed().as_secs_f64()
         );
+    }
+    if as_test {
+        return;
     }
     // Profiling aids: measure only one implementation and/or regime (the table then shows only those).
     let only_impl = std::env::var("PEERS_IMPL").ok();
