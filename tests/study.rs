@@ -400,9 +400,9 @@ fn analyze_summarises_a_sweep_and_writes_tables_and_plots() {
     let plan = small_plan();
     let out = dir.path("r.jsonl");
     drop(run_all(&plan, &out, 2, false));
-    // A torn last line is ignored with a note.
+    // A torn last line is ignored with a note, also when it is cut inside a multi-byte character.
     let mut f = std::fs::OpenOptions::new().append(true).open(&out).unwrap();
-    f.write_all(b"{\"sweep\":\"12").unwrap();
+    f.write_all(b"{\"sweep\":\"12\xc3").unwrap();
     drop(f);
     let (recs, notes) = analyze::read_records(&[out.clone(), out.clone()]).unwrap();
     assert_eq!(recs.len(), 2 * plan.len());

@@ -48,14 +48,16 @@ pub fn read_records(paths: &[PathBuf]) -> Result<(Vec<TaskRecord>, Vec<String>)>
     let mut out = Vec::new();
     let mut notes = Vec::new();
     for path in paths {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::io(path, "cannot read the results file", e))?;
-        let lines: Vec<&str> = text.split('\n').collect();
+        let bytes =
+            std::fs::read(path).map_err(|e| Error::io(path, "cannot read the results file", e))?;
+        // Lines are decoded one by one, so a torn last line (cut inside a multi-byte character by a kill)
+        // is skipped like any other torn line instead of making the whole file unreadable.
+        let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
         for (i, line) in lines.iter().enumerate() {
-            if line.trim().is_empty() {
+            if line.iter().all(|b| b.is_ascii_whitespace()) {
                 continue;
             }
-            match serde_json::from_str::<TaskRecord>(line) {
+            match serde_json::from_slice::<TaskRecord>(line) {
                 Ok(r) => out.push(r),
                 Err(_) if i + 1 == lines.len() => notes.push(format!(
                     "{}: ignoring a torn last line (an interrupted sweep)",
