@@ -275,8 +275,3 @@ fn solve_with<L: Lane>(
         centre,
     })
 }
-
-/// Checks that every replica of a finished run still matches a from-scratch recomputation (for tests).
-pub fn verify_all<R: Replica>(reps: &[R]) -> std::result::Result<(), String> {
-    reps.iter().try_for_each(|r| r.verify())
-}

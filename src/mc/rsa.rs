@@ -340,7 +340,7 @@ pub fn anneal<R: Replica>(
         }
     }
     if centre.1 == i64::MAX {
-        let cw = explicit.clone().unwrap_or_else(|| majority(reps));
+        let cw = explicit.clone().unwrap_or_else(|| sign_of(&m));
         let ce = centre_energy(&cw);
         centre = (cw, ce);
     }
