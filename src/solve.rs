@@ -5,9 +5,7 @@ use crate::bits::{Kernels, Lane};
 use crate::error::{Error, Result};
 use crate::instance::{Instance, Origin};
 use crate::mc::rsa::{self, Centre};
-use crate::mc::{
-    sa, EnergyKind, Found, Order, Outcome, Progress, Replica, Resume, Schedule, State,
-};
+use crate::mc::{sa, EnergyKind, Found, Order, Outcome, Progress, Resume, Schedule, State};
 use crate::model::{fast, reference};
 use crate::rng;
 use crate::weights::Weights;
