@@ -59,6 +59,19 @@ pub fn uniform(rng: &mut Rng) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
+/// The integer form of the test `uniform(rng) < p` for 0 ≤ p ≤ 1: `uniform` is k·2⁻⁵³ with k = the top 53
+/// bits of a draw, and k·2⁻⁵³ < p ⇔ k < ⌈p·2⁵³⌉ exactly (scaling by 2⁵³ is exact), so
+/// `below_threshold(rng, threshold(p))` makes the same decision from the same draw without floats.
+pub fn threshold(p: f64) -> u64 {
+    (p.clamp(0.0, 1.0) * (1u64 << 53) as f64).ceil() as u64
+}
+
+/// `uniform(rng) < p` for `t = threshold(p)` (one draw, as `uniform`).
+#[inline]
+pub fn below_threshold(rng: &mut Rng, t: u64) -> bool {
+    (rng.next_u64() >> 11) < t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +97,21 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_ne!(a, d);
+    }
+
+    #[test]
+    fn threshold_decides_like_uniform() {
+        let mut r = stream(9, "t", 0);
+        let ps = [0.0, 1e-300, 2f64.powi(-53), 3.0 * 2f64.powi(-54), 0.25, 0.3, 0.999, 1.0];
+        for _ in 0..20_000 {
+            let x = r.next_u64();
+            let u = (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+            let p = (x % 1000) as f64 / 997.0;
+            for &q in ps.iter().chain([p, u].iter()) {
+                let t = threshold(q);
+                assert_eq!((x >> 11) < t, u < q, "p = {q}, draw {x:#x}");
+            }
+        }
     }
 
     #[test]

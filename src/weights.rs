@@ -66,6 +66,12 @@ impl Weights {
         (self.bits[i] as u64).wrapping_neg()
     }
 
+    /// The packed words: bit i%64 of word i/64 is 1 when W_i = −1 (bits past N are zero).
+    #[inline]
+    pub fn words(&self) -> &[u64] {
+        self.bits.as_raw_slice()
+    }
+
     /// Every W_i as a word fill (see [`Weights::fill`]), built from the packed words.
     pub fn fills(&self) -> Vec<u64> {
         let n = self.len();

@@ -1,6 +1,6 @@
 //! Every kernel path against plain per-bit definitions, on random inputs of many sizes.
 
-use densemc::bits::{words_for_bits, Kernels, Lane, Path, STRIPE};
+use densemc::bits::{words_for_bits, DeltaRows, Kernels, Lane, Path, STRIPE};
 use proptest::prelude::*;
 
 fn bit(row: &[u64], mu: usize) -> u64 {
@@ -37,6 +37,39 @@ proptest! {
         for k in paths() {
             prop_assert_eq!(k.delta(&a, &b, &c, &l, f), want, "path {}", k.path());
             prop_assert_eq!(k.popcount(&a), a.iter().map(|x| x.count_ones() as u64).sum::<u64>());
+        }
+    }
+
+    #[test]
+    fn scan_matches_delta_per_site(
+        stripes in 1usize..7, k in 1usize..4, n_unit in 1usize..70, seed: u64, stop in 0usize..60,
+        prefetch: bool,
+    ) {
+        let (s, n) = (stripes * STRIPE, k * n_unit);
+        let (a, b) = (words(seed, k * s), words(seed ^ 1, k * s));
+        let (cols, labels) = (words(seed ^ 2, n * s), words(seed ^ 3, s));
+        let w = words(seed ^ 4, n.div_ceil(64));
+        let cneg: Vec<u64> = (0..k).map(|l| if (seed >> l) & 1 == 1 { !0 } else { 0 }).collect();
+        let rows = DeltaRows {
+            a: &a, b: &b, cols: &cols, labels: &labels, w: &w, cneg: &cneg,
+            stride: s, n_unit, prefetch,
+        };
+        let sites: Vec<usize> = words(seed ^ 5, 50).iter().map(|&x| (x % n as u64) as usize).collect();
+        // The oracle: ΔE of each site from the kernel on its own rows.
+        let want: Vec<i64> = sites.iter().map(|&i| {
+            let l = i / n_unit;
+            let fill = ((w[i / 64] >> (i % 64)) & 1).wrapping_neg() ^ cneg[l];
+            Kernels::get(Path::Generic).unwrap().delta(
+                &a[l * s..(l + 1) * s], &b[l * s..(l + 1) * s], &cols[i * s..(i + 1) * s], &labels, fill)
+        }).collect();
+        for kern in paths() {
+            let mut seen = Vec::new();
+            let hit = kern.scan(&rows, &sites, |i, de| { seen.push((i, de)); seen.len() == stop + 1 });
+            let expect: Vec<(usize, i64)> = sites.iter().copied().zip(want.iter().copied())
+                .take(stop + 1).collect();
+            prop_assert_eq!(&seen, &expect, "path {}", kern.path());
+            let want_hit = (stop < sites.len()).then(|| (stop, want[stop]));
+            prop_assert_eq!(hit, want_hit, "path {}", kern.path());
         }
     }
 
@@ -79,10 +112,10 @@ fn update_classify_case<L: Lane>(
             let (mut e1, mut em1, mut ng) = (vec![0; len], vec![0; len], vec![0; len]);
             k.update_classify(&mut lanes, &c, &l, f, &mut e1, &mut em1, &mut ng);
             prop_assert_eq!(&lanes, &want, "path {}", k.path());
-            for mu in 0..len * 64 {
-                prop_assert_eq!(bit(&e1, mu) == 1, want[mu] == L::ONE);
-                prop_assert_eq!(bit(&em1, mu) == 1, want[mu] == L::MONE);
-                prop_assert_eq!(bit(&ng, mu) == 1, want[mu] < L::ZERO);
+            for (mu, &v) in want.iter().enumerate() {
+                prop_assert_eq!(bit(&e1, mu) == 1, v == L::ONE);
+                prop_assert_eq!(bit(&em1, mu) == 1, v == L::MONE);
+                prop_assert_eq!(bit(&ng, mu) == 1, v < L::ZERO);
             }
         }
     }

@@ -55,9 +55,12 @@ fn exercise_lanes<L: Lane>(
                 "{arch} {kind:?} path {} step {step}: ΔE of flipping {i}",
                 kern.path()
             );
-            if r.next_u64() % 3 != 0 {
+            if !r.next_u64().is_multiple_of(3) {
                 st.flip(i);
                 assert_eq!(st.weights(), &w2);
+            }
+            if step % 41 == 0 {
+                scan_agrees(&mut st, &mut r, arch.n);
             }
             if step % 97 == 0 {
                 st.verify().unwrap_or_else(|e| {
@@ -68,6 +71,31 @@ fn exercise_lanes<L: Lane>(
         st.verify()
             .unwrap_or_else(|e| panic!("{arch} {kind:?} path {}: {e}", kern.path()));
         assert_eq!(st.energy(), energy_of(&inst, st.weights(), kind));
+    }
+}
+
+/// A run of proposals through `Replica::scan` (one dispatched kernel) sees the ΔE that `delta_energy` gives
+/// for every site, in order, and stops exactly at the proposal the caller accepts.
+fn scan_agrees<L: Lane>(st: &mut State<'_, L>, r: &mut rng::Rng, n: usize) {
+    let len = 1 + (r.next_u64() % 40) as usize;
+    let sites: Vec<usize> = (0..len).map(|_| (r.next_u64() % n as u64) as usize).collect();
+    let stop = (r.next_u64() % 50) as usize;
+    let mut seen = Vec::new();
+    let hit = st.scan(&sites, |i, de| {
+        seen.push((i, de));
+        seen.len() == stop + 1
+    });
+    for (k, &(i, de)) in seen.iter().enumerate() {
+        assert_eq!(i, sites[k], "scan visits the sites in order");
+        assert_eq!(de, st.delta_energy(i), "scan's ΔE of site {i}");
+    }
+    match hit {
+        Some((k, de)) => {
+            assert_eq!((k, seen.len()), (stop, stop + 1));
+            assert_eq!(de, seen[k].1);
+            st.flip_with_delta(sites[k], de);
+        }
+        None => assert!(seen.len() == sites.len() && stop >= sites.len()),
     }
 }
 

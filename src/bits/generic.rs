@@ -5,7 +5,7 @@
 //! All bit rows have a length that is a multiple of [`STRIPE`](super::STRIPE) words, and lane slices hold
 //! 64 lanes per word of the bit rows they pair with.
 
-use super::{Lane, STRIPE};
+use super::{DeltaRows, Lane, PREFETCH_AHEAD, STRIPE};
 
 /// ΔE kernel: Σ_w popcnt(a_w & !y_w) − popcnt(b_w & y_w), with y = col ^ lab ^ fill.
 #[inline(always)]
@@ -18,6 +18,27 @@ pub fn delta(a: &[u64], b: &[u64], col: &[u64], lab: &[u64], fill: u64) -> i64 {
         down += (b & y).count_ones() as u64;
     }
     up as i64 - down as i64
+}
+
+/// A run of proposals at `sites`, in order: hands ΔE of each (by [`delta`]) to `accept(i, ΔE_i)` until it
+/// returns true, and returns that proposal's position in `sites` and its ΔE; `None` when all are rejected.
+#[inline(always)]
+pub fn scan<F: FnMut(usize, i64) -> bool>(
+    rows: &DeltaRows,
+    sites: &[usize],
+    mut accept: F,
+) -> Option<(usize, i64)> {
+    for (k, &i) in sites.iter().enumerate() {
+        if let Some(&next) = sites.get(k + PREFETCH_AHEAD) {
+            rows.prefetch(next);
+        }
+        let (a, b, col, fill) = rows.site(i);
+        let de = delta(a, b, col, rows.labels, fill);
+        if accept(i, de) {
+            return Some((k, de));
+        }
+    }
+    None
 }
 
 /// Total number of set bits.

@@ -11,11 +11,13 @@
 mod aligned;
 pub mod generic;
 mod lane;
+mod scan;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
 pub use aligned::{valid_mask, words_for_bits, AlignedWords, STRIPE};
 pub use lane::Lane;
+pub use scan::{DeltaRows, PREFETCH_AHEAD};
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -261,6 +263,27 @@ impl Kernels {
     #[inline]
     pub fn delta(&self, a: &[u64], b: &[u64], col: &[u64], lab: &[u64], fill: u64) -> i64 {
         (self.delta)(a, b, col, lab, fill)
+    }
+
+    /// A run of single-flip proposals at `sites`, in order, with one dispatch for the whole run: ΔE_i of
+    /// each (as [`Kernels::delta`] on the rows [`DeltaRows::site`] picks) goes to `accept(i, ΔE_i)` until
+    /// that returns true. Returns the accepted proposal's position in `sites` and its ΔE, or `None` when
+    /// every proposal was rejected. `accept` is compiled into this path's loop (it is generic, not a call).
+    #[inline]
+    pub fn scan<F: FnMut(usize, i64) -> bool>(
+        &self,
+        rows: &DeltaRows,
+        sites: &[usize],
+        accept: F,
+    ) -> Option<(usize, i64)> {
+        match self.path {
+            // SAFETY: a table of these paths exists only after the CPU was found to support them.
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx512 => unsafe { x86_64::avx512::scan(rows, sites, accept) },
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx2 => unsafe { x86_64::avx2::scan(rows, sites, accept) },
+            _ => generic::scan(rows, sites, accept),
+        }
     }
 
     /// Number of set bits.

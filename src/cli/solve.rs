@@ -254,7 +254,7 @@ pub fn run(a: Args) -> Result<()> {
                 .map_err(|e| Error::input(format!("cannot install the signal handler: {e}")))?;
         }
     }
-    if !(a.checkpoint_every > 0.0) {
+    if a.checkpoint_every.is_nan() || a.checkpoint_every <= 0.0 {
         return Err(Error::input(
             "--checkpoint-every must be a positive number of seconds",
         ));

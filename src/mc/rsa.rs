@@ -176,20 +176,44 @@ fn phase<R: Replica>(
     if st.energy() == 0 {
         return c;
     }
-    for t in 0..sites.len() {
-        let j = match order {
-            Order::Permutation => sites[t],
-            Order::Random => sites[rng::below(rng, sites.len() as u64) as usize],
-        };
-        c.proposals += 1;
-        let s = st.weights().get(j);
-        let de = st.delta_energy(j);
-        if coupling.accept(beta, de, j, s, m, rng) {
-            st.flip_with_delta(j, de);
-            m[j].fetch_add(-2 * s as i16, Relaxed);
-            c.accepted += 1;
-            if st.energy() == 0 {
-                break;
+    match order {
+        Order::Permutation => {
+            // Rejected proposals change nothing: scan up to the next accepted one in one kernel run.
+            let mut k = 0;
+            while k < sites.len() {
+                let hit = st.scan(&sites[k..], |j, de| {
+                    coupling.accept(beta, de, j, st.weights().get(j), m, rng)
+                });
+                let Some((t, de)) = hit else {
+                    c.proposals += (sites.len() - k) as u64;
+                    break;
+                };
+                let j = sites[k + t];
+                let s = st.weights().get(j);
+                c.proposals += t as u64 + 1;
+                st.flip_with_delta(j, de);
+                m[j].fetch_add(-2 * s as i16, Relaxed);
+                c.accepted += 1;
+                k += t + 1;
+                if st.energy() == 0 {
+                    break;
+                }
+            }
+        }
+        Order::Random => {
+            for _ in 0..sites.len() {
+                let j = sites[rng::below(rng, sites.len() as u64) as usize];
+                c.proposals += 1;
+                let s = st.weights().get(j);
+                let de = st.delta_energy(j);
+                if coupling.accept(beta, de, j, s, m, rng) {
+                    st.flip_with_delta(j, de);
+                    m[j].fetch_add(-2 * s as i16, Relaxed);
+                    c.accepted += 1;
+                    if st.energy() == 0 {
+                        break;
+                    }
+                }
             }
         }
     }

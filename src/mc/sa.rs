@@ -27,30 +27,39 @@ pub fn anneal<R: Replica>(
         (proposals, accepted, sweeps) = (res.proposals, res.accepted, res.sweeps);
     }
     let mut sites = Vec::with_capacity(n);
-    // exp(−β d) for small positive ΔE = d, refreshed each sweep.
-    let mut table = [0f64; 33];
+    // exp(−β d) for small positive ΔE = d as integer thresholds (`rng::threshold`), refreshed each sweep.
+    let mut table = [0u64; 33];
     while state.energy() > 0 && sweeps < max_sweeps {
         let (beta, gamma) = schedule.at(sweeps);
         for (d, t) in table.iter_mut().enumerate() {
-            *t = (-beta * d as f64).exp();
+            *t = rng::threshold((-beta * d as f64).exp());
         }
         sweep_sites(order, n, &mut r, &mut sites);
-        for &i in &sites {
-            proposals += 1;
-            let de = state.delta_energy(i);
-            let ok = if de <= 0 {
-                true
-            } else if (de as usize) < table.len() {
-                rng::uniform(&mut r) < table[de as usize]
-            } else {
-                metropolis(beta * de as f64, &mut r)
-            };
-            if ok {
-                state.flip_with_delta(i, de);
-                accepted += 1;
-                if state.energy() == 0 {
-                    break;
+        let mut k = 0;
+        while k < sites.len() {
+            // Rejected proposals change nothing: scan up to the next accepted one in one kernel run.
+            // (The stream is copied in and out so that the compiler can keep it in registers.)
+            let mut rl = r.clone();
+            let hit = state.scan(&sites[k..], |_, de| {
+                if de <= 0 {
+                    true
+                } else if (de as usize) < table.len() {
+                    rng::below_threshold(&mut rl, table[de as usize])
+                } else {
+                    metropolis(beta * de as f64, &mut rl)
                 }
+            });
+            r = rl;
+            let Some((j, de)) = hit else {
+                proposals += (sites.len() - k) as u64;
+                break;
+            };
+            proposals += j as u64 + 1;
+            state.flip_with_delta(sites[k + j], de);
+            accepted += 1;
+            k += j + 1;
+            if state.energy() == 0 {
+                break;
             }
         }
         sweeps += 1;

@@ -19,7 +19,7 @@
 //! An accepted move updates unit l's P lanes and masks with one SIMD pass, then the output masks.
 
 use crate::arch::Activation;
-use crate::bits::{valid_mask, Kernels, Lane};
+use crate::bits::{valid_mask, DeltaRows, Kernels, Lane};
 use crate::error::{Error, Result};
 use crate::instance::Instance;
 use crate::model::{reference, Fields};
@@ -51,6 +51,18 @@ pub trait Replica: Send {
     }
     /// [`Replica::flip`] when the caller has just computed `de = self.delta_energy(i)` (saves recomputing it).
     fn flip_with_delta(&mut self, i: usize, de: i64);
+    /// A run of proposals at `sites`, in order, changing nothing: hands ΔE_i to `accept(i, ΔE_i)` until it
+    /// returns true and returns that proposal's position in `sites` and its ΔE (`None`: all rejected).
+    /// The caller then flips. [`State`] runs the whole loop in one dispatched kernel.
+    fn scan<F: FnMut(usize, i64) -> bool>(&self, sites: &[usize], mut accept: F) -> Option<(usize, i64)>
+    where
+        Self: Sized,
+    {
+        sites.iter().enumerate().find_map(|(k, &i)| {
+            let de = self.delta_energy(i);
+            accept(i, de).then_some((k, de))
+        })
+    }
     /// The current weights.
     fn weights(&self) -> &Weights;
     /// Compares every incremental quantity with a from-scratch recomputation (reference evaluator).
@@ -82,7 +94,15 @@ pub struct State<'a, L: Lane = i16> {
     o1: Vec<u64>,
     o2: Vec<u64>,
     scratch: Vec<u64>,
+    /// Per unit l: all ones when c_l = −1, else 0 (XORed into the ΔE fill).
+    cneg: Vec<u64>,
+    /// Prefetch the next proposal's column: only when the columns exceed [`PREFETCH_ABOVE`] bytes.
+    prefetch: bool,
 }
+
+/// Instances whose columns take more bytes than this are read from DRAM: the ΔE scan then prefetches the
+/// next site's column (in cache it only costs time; see docs/performance.md).
+pub const PREFETCH_ABOVE: usize = 16 << 20;
 
 impl<'a, L: Lane> State<'a, L> {
     /// Builds the state of weights `w` on `inst` from scratch.
@@ -156,6 +176,10 @@ impl<'a, L: Lane> State<'a, L> {
             o1: vec![0; stride],
             o2: vec![0; stride],
             scratch: vec![0; stride],
+            cneg: (0..k)
+                .map(|l| if arch.c(l) < 0 { !0u64 } else { 0 })
+                .collect(),
+            prefetch: inst.cols().len() * 8 > PREFETCH_ABOVE,
         };
         s.rebuild(fields);
         Ok(s)
@@ -335,8 +359,7 @@ impl<'a, L: Lane> State<'a, L> {
         } else {
             i / self.n_unit
         };
-        let cneg = if self.inst.arch().c(l) < 0 { !0u64 } else { 0 };
-        (l, self.w.fill(i) ^ cneg)
+        (l, self.w.fill(i) ^ self.cneg[l])
     }
 }
 
@@ -360,6 +383,22 @@ impl<L: Lane> Replica for State<'_, L> {
             self.inst.labels(),
             fill,
         )
+    }
+
+    #[inline]
+    fn scan<F: FnMut(usize, i64) -> bool>(&self, sites: &[usize], accept: F) -> Option<(usize, i64)> {
+        let rows = DeltaRows {
+            a: &self.a,
+            b: &self.b,
+            cols: self.inst.cols(),
+            labels: self.inst.labels(),
+            w: self.w.words(),
+            cneg: &self.cneg,
+            stride: self.stride,
+            n_unit: self.n_unit,
+            prefetch: self.prefetch,
+        };
+        self.kern.scan(&rows, sites, accept)
     }
 
     fn flip_with_delta(&mut self, i: usize, de: i64) {

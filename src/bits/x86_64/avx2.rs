@@ -4,11 +4,20 @@
 //! of the same source (see docs/performance.md), so this module is a recompilation, not a second source.
 //! Safety (all functions): the CPU must support `avx2`, `popcnt`, `bmi1` and `bmi2`.
 
-use crate::bits::{generic, Lane, STRIPE};
+use crate::bits::{generic, DeltaRows, Lane, STRIPE};
 
 #[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
 pub unsafe fn delta(a: &[u64], b: &[u64], col: &[u64], lab: &[u64], fill: u64) -> i64 {
     generic::delta(a, b, col, lab, fill)
+}
+
+#[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
+pub unsafe fn scan<F: FnMut(usize, i64) -> bool>(
+    rows: &DeltaRows,
+    sites: &[usize],
+    accept: F,
+) -> Option<(usize, i64)> {
+    generic::scan(rows, sites, accept)
 }
 
 #[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]

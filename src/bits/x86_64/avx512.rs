@@ -5,7 +5,7 @@
 //! are as documented in `bits::generic` (bit rows a multiple of 8 words, 64 lanes per word). Every pointer
 //! read or written below stays inside the slice it came from: loops run over whole words/stripes only.
 
-use crate::bits::STRIPE;
+use crate::bits::{DeltaRows, PREFETCH_AHEAD, STRIPE};
 use std::arch::x86_64::*;
 
 const XOR3: i32 = 0x96;
@@ -19,6 +19,11 @@ unsafe fn ld(p: &[u64], at: usize) -> __m512i {
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
 pub unsafe fn delta(a: &[u64], b: &[u64], col: &[u64], lab: &[u64], fill: u64) -> i64 {
+    delta_body(a, b, col, lab, fill)
+}
+
+#[inline(always)]
+unsafe fn delta_body(a: &[u64], b: &[u64], col: &[u64], lab: &[u64], fill: u64) -> i64 {
     let n = a.len().min(b.len()).min(col.len()).min(lab.len()) / STRIPE * STRIPE;
     let f = _mm512_set1_epi64(fill as i64);
     let mut acc = _mm512_setzero_si512();
@@ -31,6 +36,83 @@ pub unsafe fn delta(a: &[u64], b: &[u64], col: &[u64], lab: &[u64], fill: u64) -
         w += STRIPE;
     }
     _mm512_reduce_add_epi64(acc)
+}
+
+/// See `generic::scan`: the same loop with this path's ΔE kernel inlined and the bounds checked once.
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+pub unsafe fn scan<F: FnMut(usize, i64) -> bool>(
+    rows: &DeltaRows,
+    sites: &[usize],
+    mut accept: F,
+) -> Option<(usize, i64)> {
+    rows.validate();
+    if rows.cneg.len() == 1 && !rows.prefetch {
+        // One unit and rows that fit in registers: A, B and σ stay in registers for the whole run.
+        match rows.stride {
+            8 => return scan_in_registers::<1, F>(rows, sites, accept),
+            16 => return scan_in_registers::<2, F>(rows, sites, accept),
+            24 => return scan_in_registers::<3, F>(rows, sites, accept),
+            32 => return scan_in_registers::<4, F>(rows, sites, accept),
+            _ => {}
+        }
+    }
+    let (n, s, lab) = (rows.sites(), rows.stride, rows.labels.as_ptr());
+    for (k, &i) in sites.iter().enumerate() {
+        assert!(i < n, "site {i} out of range");
+        if let Some(&next) = sites.get(k + PREFETCH_AHEAD) {
+            rows.prefetch(next);
+        }
+        let (a, b, col, fill) = rows.site_ptrs(i);
+        let f = _mm512_set1_epi64(fill as i64);
+        let mut acc = _mm512_setzero_si512();
+        let mut w = 0;
+        while w < s {
+            let ldp = |p: *const u64| _mm512_loadu_si512(p.add(w).cast());
+            let y = _mm512_ternarylogic_epi64::<XOR3>(ldp(col), ldp(lab), f);
+            let up = _mm512_popcnt_epi64(_mm512_andnot_si512(y, ldp(a)));
+            let down = _mm512_popcnt_epi64(_mm512_and_si512(y, ldp(b)));
+            acc = _mm512_add_epi64(acc, _mm512_sub_epi64(up, down));
+            w += STRIPE;
+        }
+        let de = _mm512_reduce_add_epi64(acc);
+        if accept(i, de) {
+            return Some((k, de));
+        }
+    }
+    None
+}
+
+/// [`scan`] for one unit (K = 1) and rows of M stripes: A, B and σ do not change during a run of
+/// rejected proposals, so they are loaded once; each proposal loads only its column.
+#[inline(always)]
+unsafe fn scan_in_registers<const M: usize, F: FnMut(usize, i64) -> bool>(
+    rows: &DeltaRows,
+    sites: &[usize],
+    mut accept: F,
+) -> Option<(usize, i64)> {
+    debug_assert_eq!(rows.stride, M * STRIPE);
+    let n = rows.sites();
+    let lab: [__m512i; M] = std::array::from_fn(|m| ld(rows.labels, m * STRIPE));
+    let a: [__m512i; M] = std::array::from_fn(|m| ld(rows.a, m * STRIPE));
+    let b: [__m512i; M] = std::array::from_fn(|m| ld(rows.b, m * STRIPE));
+    for (k, &i) in sites.iter().enumerate() {
+        assert!(i < n, "site {i} out of range");
+        let (_, _, col, fill) = rows.site_ptrs(i);
+        let f = _mm512_set1_epi64(fill as i64);
+        let mut acc = _mm512_setzero_si512();
+        for m in 0..M {
+            let c = _mm512_loadu_si512(col.add(m * STRIPE).cast());
+            let y = _mm512_ternarylogic_epi64::<XOR3>(c, lab[m], f);
+            let up = _mm512_popcnt_epi64(_mm512_andnot_si512(y, a[m]));
+            let down = _mm512_popcnt_epi64(_mm512_and_si512(y, b[m]));
+            acc = _mm512_add_epi64(acc, _mm512_sub_epi64(up, down));
+        }
+        let de = _mm512_reduce_add_epi64(acc);
+        if accept(i, de) {
+            return Some((k, de));
+        }
+    }
+    None
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
