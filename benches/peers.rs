@@ -252,6 +252,7 @@ fn run_densemc(s: &Setup, sweeps: u64, verify: bool, seed: u64) -> Out {
                 order: Order::Permutation,
                 seed,
                 parallel: false,
+                visit: rsa::Visit::Blocks,
             };
             rsa::anneal(&mut reps, &ce, &s.schedule, params, None, &mut observe)
         }

@@ -188,6 +188,7 @@ fn mc_lanes<L: Lane>(
                 order: Order::Permutation,
                 seed,
                 parallel: threads > 1,
+                visit: rsa::Visit::Blocks,
             };
             rsa::anneal(&mut reps, &ce, &sched, params, None, &mut |_| true)
         };

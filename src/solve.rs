@@ -37,6 +37,13 @@ pub struct Config {
     pub seed: u64,
     /// Threads over which RSA spreads the replicas (the result does not depend on it).
     pub threads: usize,
+    /// RSA: how the replicas' proposals are ordered within a sweep (absent in records: blocks).
+    #[serde(default, skip_serializing_if = "is_blocks")]
+    pub visit: rsa::Visit,
+}
+
+fn is_blocks(v: &rsa::Visit) -> bool {
+    *v == rsa::Visit::Blocks
 }
 
 /// The instance a result refers to.
@@ -202,6 +209,7 @@ fn solve_with<L: Lane>(
                 order: cfg.order,
                 seed: cfg.seed,
                 parallel: cfg.threads > 1,
+                visit: cfg.visit,
             };
             let ce = |w: &Weights| fast::errors(inst, w, kern) as i64;
             let mut run = || rsa::anneal(&mut reps, &ce, &schedule, params, resume, observe);

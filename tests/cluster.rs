@@ -3,7 +3,7 @@
 //! conflicting parts and listing missing tasks.
 
 use densemc::arch::Activation;
-use densemc::mc::rsa::Centre;
+use densemc::mc::rsa::{Centre, Visit};
 use densemc::mc::{EnergyKind, Order, Ramp, Schedule};
 use densemc::solve::{Algo, Config};
 use densemc::study::merge::{merge, parse_results};
@@ -124,6 +124,7 @@ fn config(algo: Algo) -> Config {
         energy: EnergyKind::Linear,
         seed: 0,
         threads: 1,
+        visit: Visit::Blocks,
     }
 }
 

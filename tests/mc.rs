@@ -3,7 +3,7 @@
 
 use densemc::arch::{Activation, Arch};
 use densemc::bits::Kernels;
-use densemc::mc::rsa::{self, Centre};
+use densemc::mc::rsa::{self, Centre, Visit};
 use densemc::mc::{sa, EnergyKind, Order, Ramp, Replica, Schedule, State};
 use densemc::model::{self, reference};
 use densemc::rng;
@@ -33,6 +33,7 @@ fn cfg(
         energy,
         seed,
         threads,
+        visit: Visit::Blocks,
     }
 }
 
@@ -112,7 +113,12 @@ fn replicas_stay_consistent_through_a_run() {
         ),
     ] {
         let (inst, _) = model::generate(arch, 0.7, 2, false).unwrap();
-        for centre in [Centre::Traced, Centre::Explicit] {
+        for (centre, visit) in [
+            (Centre::Traced, Visit::Blocks),
+            (Centre::Explicit, Visit::Blocks),
+            (Centre::Traced, Visit::Shared),
+            (Centre::Explicit, Visit::Shared),
+        ] {
             let mut reps: Vec<State> = (0..3)
                 .map(|a| {
                     let w = Weights::random(arch.n, &mut rng::stream(1, "init", a));
@@ -126,6 +132,7 @@ fn replicas_stay_consistent_through_a_run() {
                 order: Order::Random,
                 seed: 3,
                 parallel: true,
+                visit,
             };
             let ce = |w: &Weights| reference::errors(&inst, w) as i64;
             let mut sweeps_seen = 0;
@@ -138,7 +145,7 @@ fn replicas_stay_consistent_through_a_run() {
             assert_eq!(out.sweeps, sweeps_seen);
             for r in &reps {
                 r.verify()
-                    .unwrap_or_else(|e| panic!("{arch} {energy:?} {centre:?}: {e}"));
+                    .unwrap_or_else(|e| panic!("{arch} {energy:?} {centre:?} {visit:?}: {e}"));
             }
             let (cw, cerr) = out.centre.unwrap();
             assert_eq!(cerr, reference::errors(&inst, &cw) as i64);
@@ -185,6 +192,12 @@ fn easy_instances_are_solved_and_reverified() {
         ),
     ] {
         let (inst, _) = model::generate(arch, alpha, 1, false).unwrap();
+        let shared = Config {
+            visit: Visit::Shared,
+            ..cfg(Algo::Rsa, energy, 3000, 1, Centre::Traced, 1)
+        };
+        let s = solve(&inst, None, &shared, &mut |_| true).unwrap();
+        assert!(s.solved, "{arch} α={alpha}: RSA (shared visit) did not solve an easy instance");
         let r = solve(
             &inst,
             None,
@@ -260,12 +273,16 @@ fn checkpoint_resume_is_bit_identical() {
     let arch = Arch::new(201, 1, Activation::Perceptron).unwrap();
     let (inst, _) = model::generate(arch, 0.85, 8, false).unwrap();
     let mut compared = 0;
-    for (algo, centre) in [
-        (Algo::Sa, Centre::Traced),
-        (Algo::Rsa, Centre::Traced),
-        (Algo::Rsa, Centre::Explicit),
+    for (algo, centre, visit) in [
+        (Algo::Sa, Centre::Traced, Visit::Blocks),
+        (Algo::Rsa, Centre::Traced, Visit::Blocks),
+        (Algo::Rsa, Centre::Explicit, Visit::Blocks),
+        (Algo::Rsa, Centre::Traced, Visit::Shared),
     ] {
-        let c = cfg(algo, EnergyKind::Linear, 60, 1, centre, 4);
+        let c = Config {
+            visit,
+            ..cfg(algo, EnergyKind::Linear, 60, 1, centre, 4)
+        };
         let whole = solve(&inst, None, &c, &mut |_| true).unwrap();
         let path = dir.join("run.ckpt");
         let mut stopped = None;
@@ -291,7 +308,7 @@ fn checkpoint_resume_is_bit_identical() {
         let ck = Checkpoint::read(&path).unwrap();
         assert_eq!(ck.config, c);
         let rest = solve_from(&inst, None, &c, Some(&ck.resume), &mut |_| true).unwrap();
-        assert_eq!(rest.weights, whole.weights, "{algo:?} {centre:?}");
+        assert_eq!(rest.weights, whole.weights, "{algo:?} {centre:?} {visit:?}");
         assert_eq!(rest.replica_energies, whole.replica_energies);
         assert_eq!(
             (rest.sweeps, rest.proposals, rest.accepted),
@@ -311,7 +328,7 @@ fn checkpoint_resume_is_bit_identical() {
         assert!(Checkpoint::read(&path).is_err());
     }
     assert_eq!(
-        compared, 3,
+        compared, 4,
         "every run should outlast the checkpoint at α = 0.85"
     );
     std::fs::remove_dir_all(&dir).unwrap();

@@ -4,7 +4,7 @@
 
 use densemc::arch::{Activation, Arch};
 use densemc::bits::Kernels;
-use densemc::mc::rsa::Centre;
+use densemc::mc::rsa::{Centre, Visit};
 use densemc::mc::{EnergyKind, Order, Ramp, Schedule};
 use densemc::model::{self, fast};
 use densemc::rng;
@@ -48,6 +48,7 @@ fn config(algo: Algo, sweeps: u64) -> Config {
         energy: EnergyKind::Linear,
         seed: 0,
         threads: 1,
+        visit: Visit::Blocks,
     }
 }
 

@@ -27,10 +27,14 @@ pub struct Args {
     /// Output file (written atomically)
     #[arg(long)]
     pub out: PathBuf,
-    /// File format: text (interchange) or binary (bit-packed, 8× smaller)
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// File format: text (interchange) or binary (bit-packed, 8× smaller) [default: text up to N·P = 10⁸
+    /// entries (100 MB of text), binary above]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 }
+
+/// Above this many entries N·P the default format is binary: the text file would be N·P bytes.
+const TEXT_MAX_ENTRIES: u64 = 100_000_000;
 
 pub fn run(a: Args) -> Result<()> {
     let arch = Arch::new(a.n, a.k, a.activation)?;
@@ -42,10 +46,20 @@ pub fn run(a: Args) -> Result<()> {
         fsio::human_bytes(Instance::memory_for(a.n, p))
     );
     let (inst, _) = model::generate(arch, a.alpha, a.seed, a.teacher)?;
-    inst.write(&a.out, a.format)?;
+    let format = a.format.unwrap_or(if a.n as u64 * p as u64 > TEXT_MAX_ENTRIES {
+        Format::Binary
+    } else {
+        Format::Text
+    });
+    inst.write(&a.out, format)?;
     outln!(
-        "wrote {} ({arch} P={p} α={:.4} checksum {:016x})",
+        "wrote {} ({} format, {arch} P={p} α={:.4} checksum {:016x})",
         a.out.display(),
+        if format == Format::Binary {
+            "binary"
+        } else {
+            "text"
+        },
         inst.alpha(),
         inst.checksum()
     );

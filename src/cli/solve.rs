@@ -2,7 +2,7 @@ use densemc::arch::{Activation, Arch};
 use densemc::checkpoint::Checkpoint;
 use densemc::fsio::write_atomic;
 use densemc::instance::Instance;
-use densemc::mc::rsa::Centre;
+use densemc::mc::rsa::{Centre, Visit};
 use densemc::mc::{EnergyKind, Order, Progress, Ramp, Schedule};
 use densemc::solve::{solve_from, Algo, Config, InstanceInfo};
 use densemc::{model, Error, Result};
@@ -124,6 +124,11 @@ pub struct SearchArgs {
     /// RSA coupling: traced (centre summed out) or explicit (centre spins W̃)
     #[arg(long, value_enum, default_value_t = Centre::Traced)]
     pub centre: Centre,
+    /// RSA proposal order: blocks (each replica on its own block of sites per phase; replicas spread over
+    /// --threads) or shared (all replicas at the same site in turn, each column read once for all y; one
+    /// thread, fastest when the instance exceeds the caches, N ≳ 10⁵)
+    #[arg(long, value_enum, default_value_t = Visit::Blocks)]
+    pub visit: Visit,
     /// β₀, inverse temperature at the start, for N = 1000 (see --beta-scaling) [default: 0.5 with the linear
     /// energy, 1 with errors]
     #[arg(long)]
@@ -214,6 +219,7 @@ impl SearchArgs {
             energy,
             seed,
             threads,
+            visit: self.visit,
         })
     }
 }

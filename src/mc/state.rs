@@ -63,6 +63,20 @@ pub trait Replica: Send {
             accept(i, de).then_some((k, de))
         })
     }
+    /// ΔE of flipping W_i in each replica of `reps` (replicas of one instance), into `out[a]`: what
+    /// `delta_energy(i)` of each gives.
+    fn delta_each(reps: &[Self], i: usize, out: &mut [i64])
+    where
+        Self: Sized,
+    {
+        for (o, r) in out.iter_mut().zip(reps) {
+            *o = r.delta_energy(i);
+        }
+    }
+    /// A hint that site i comes next: prefetch what its ΔE reads (no effect on results).
+    fn prefetch(&self, i: usize) {
+        let _ = i;
+    }
     /// The current weights.
     fn weights(&self) -> &Weights;
     /// Compares every incremental quantity with a from-scratch recomputation (reference evaluator).
@@ -351,6 +365,22 @@ impl<'a, L: Lane> State<'a, L> {
         }
     }
 
+    /// The rows the ΔE scan reads.
+    #[inline]
+    fn rows(&self) -> DeltaRows<'_> {
+        DeltaRows {
+            a: &self.a,
+            b: &self.b,
+            cols: self.inst.cols(),
+            labels: self.inst.labels(),
+            w: self.w.words(),
+            cneg: &self.cneg,
+            stride: self.stride,
+            n_unit: self.n_unit,
+            prefetch: self.prefetch,
+        }
+    }
+
     /// Unit of weight i and the fill to XOR into its column for the ΔE kernel.
     #[inline]
     fn unit_fill(&self, i: usize) -> (usize, u64) {
@@ -386,19 +416,13 @@ impl<L: Lane> Replica for State<'_, L> {
     }
 
     #[inline]
+    fn prefetch(&self, i: usize) {
+        self.rows().prefetch(i);
+    }
+
+    #[inline]
     fn scan<F: FnMut(usize, i64) -> bool>(&self, sites: &[usize], accept: F) -> Option<(usize, i64)> {
-        let rows = DeltaRows {
-            a: &self.a,
-            b: &self.b,
-            cols: self.inst.cols(),
-            labels: self.inst.labels(),
-            w: self.w.words(),
-            cneg: &self.cneg,
-            stride: self.stride,
-            n_unit: self.n_unit,
-            prefetch: self.prefetch,
-        };
-        self.kern.scan(&rows, sites, accept)
+        self.kern.scan(&self.rows(), sites, accept)
     }
 
     fn flip_with_delta(&mut self, i: usize, de: i64) {
