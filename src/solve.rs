@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::instance::{Instance, Origin};
 use crate::mc::rsa::{self, Centre};
 use crate::mc::{sa, EnergyKind, Found, Order, Outcome, Progress, Resume, Schedule, State};
+use crate::mc::tracker::TrackedErrors;
 use crate::model::{fast, reference};
 use crate::rng;
 use crate::weights::Weights;
@@ -211,7 +212,9 @@ fn solve_with<L: Lane>(
                 parallel: cfg.threads > 1,
                 visit: cfg.visit,
             };
-            let ce = |w: &Weights| fast::errors(inst, w, kern) as i64;
+            // The centre changes by a few weights per sweep: its errors are tracked incrementally.
+            let tracked = std::sync::Mutex::new(TrackedErrors::<L>::new(inst, kern));
+            let ce = |w: &Weights| tracked.lock().expect("centre tracker").errors(w);
             let mut run = || rsa::anneal(&mut reps, &ce, &schedule, params, resume, observe);
             if cfg.threads > 1 {
                 let pool = rayon::ThreadPoolBuilder::new()

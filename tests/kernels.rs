@@ -74,6 +74,35 @@ proptest! {
     }
 
     #[test]
+    fn delta_each_matches_delta_per_replica(
+        stripes in 1usize..7, k in 1usize..4, n_unit in 1usize..70, y in 1usize..11, seed: u64,
+        prefetch: bool,
+    ) {
+        let (s, n) = (stripes * STRIPE, k * n_unit);
+        let (cols, labels) = (words(seed ^ 2, n * s), words(seed ^ 3, s));
+        let cneg: Vec<u64> = (0..k).map(|l| if (seed >> l) & 1 == 1 { !0 } else { 0 }).collect();
+        // Per replica: its own A, B and weights.
+        let reps: Vec<(Vec<u64>, Vec<u64>, Vec<u64>)> = (0..y as u64)
+            .map(|a| (words(seed ^ (10 + a), k * s), words(seed ^ (30 + a), k * s), words(seed ^ (50 + a), n.div_ceil(64))))
+            .collect();
+        let rows: Vec<DeltaRows> = reps.iter().map(|(a, b, w)| DeltaRows {
+            a, b, cols: &cols, labels: &labels, w, cneg: &cneg, stride: s, n_unit, prefetch,
+        }).collect();
+        let generic = Kernels::get(Path::Generic).unwrap();
+        for i in [0, n / 2, n - 1] {
+            let want: Vec<i64> = rows.iter().map(|r| {
+                let (a, b, col, fill) = r.site(i);
+                generic.delta(a, b, col, &labels, fill)
+            }).collect();
+            for kern in paths() {
+                let mut got = vec![i64::MIN; y];
+                kern.delta_each(&rows, i, Some((i + 1) % n), &mut got);
+                prop_assert_eq!(&got, &want, "path {} site {}", kern.path(), i);
+            }
+        }
+    }
+
+    #[test]
     fn update_classify_matches_definition(stripes in 1usize..4, seed: u64, fill: bool) {
         update_classify_case::<i16>(stripes, seed, fill)?;
         update_classify_case::<i32>(stripes, seed, fill)?;

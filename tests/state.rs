@@ -197,3 +197,38 @@ fn refuses_what_it_cannot_hold() {
     }
     st.verify().unwrap();
 }
+
+/// The tracked centre errors agree with the reference evaluator through small and large changes.
+#[test]
+fn tracked_errors_follow_any_change() {
+    use densemc::mc::tracker::TrackedErrors;
+    for arch in [
+        Arch::new(301, 1, Activation::Perceptron).unwrap(),
+        Arch::new(303, 3, Activation::Sign).unwrap(),
+        Arch::new(304, 4, Activation::Relu).unwrap(),
+    ] {
+        let (inst, _) = model::generate(arch, 0.6, 3, false).unwrap();
+        let mut r = rng::stream(5, "tracked", 0);
+        for kern in Path::available().into_iter().filter_map(Kernels::get) {
+            let mut t = TrackedErrors::<i16>::new(&inst, kern);
+            let mut w = Weights::random(arch.n, &mut r);
+            for step in 0..40 {
+                // Mostly a few flips (tracked), sometimes many (recounted), sometimes none.
+                let k = match step % 5 {
+                    0 => 0,
+                    1 => 60,
+                    _ => (r.next_u64() % 6) as usize,
+                };
+                for _ in 0..k {
+                    w.flip((r.next_u64() % arch.n as u64) as usize);
+                }
+                assert_eq!(
+                    t.errors(&w),
+                    reference::errors(&inst, &w) as i64,
+                    "{arch} path {} step {step}",
+                    kern.path()
+                );
+            }
+        }
+    }
+}

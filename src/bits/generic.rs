@@ -41,6 +41,19 @@ pub fn scan<F: FnMut(usize, i64) -> bool>(
     None
 }
 
+/// ΔE of flipping site i in each replica (one [`DeltaRows`] per replica of one instance), into `out`:
+/// [`delta`] on each replica's rows. `next` names the site that comes next (a prefetch hint).
+#[inline(always)]
+pub fn delta_each(rows: &[DeltaRows], i: usize, next: Option<usize>, out: &mut [i64]) {
+    if let (Some(r), Some(j)) = (rows.first(), next) {
+        r.prefetch(j);
+    }
+    for (o, r) in out.iter_mut().zip(rows) {
+        let (a, b, col, fill) = r.site(i);
+        *o = delta(a, b, col, r.labels, fill);
+    }
+}
+
 /// Total number of set bits.
 #[inline(always)]
 pub fn popcount(words: &[u64]) -> u64 {

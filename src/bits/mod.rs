@@ -286,6 +286,21 @@ impl Kernels {
         }
     }
 
+    /// ΔE of flipping site i in each of several replicas of one instance (one [`DeltaRows`] each), into
+    /// `out[a]`: the column ξ_i is read once for all. `next` is the site that comes next, prefetched
+    /// while this one is counted (when the rows ask for prefetching).
+    #[inline]
+    pub fn delta_each(&self, rows: &[DeltaRows], i: usize, next: Option<usize>, out: &mut [i64]) {
+        match self.path {
+            // SAFETY: a table of these paths exists only after the CPU was found to support them.
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx512 => unsafe { x86_64::avx512::delta_each(rows, i, next, out) },
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx2 => unsafe { x86_64::avx2::delta_each(rows, i, next, out) },
+            _ => generic::delta_each(rows, i, next, out),
+        }
+    }
+
     /// Number of set bits.
     #[inline]
     pub fn popcount(&self, words: &[u64]) -> u64 {

@@ -102,4 +102,4 @@ impl<'a> DeltaRows<'a> {
 }
 
 /// How many proposals ahead the column is prefetched.
-pub const PREFETCH_AHEAD: usize = 1;
+pub const PREFETCH_AHEAD: usize = 2;

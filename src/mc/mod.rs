@@ -6,6 +6,7 @@ pub mod run;
 pub mod sa;
 pub mod schedule;
 pub mod state;
+pub mod tracker;
 
 pub use run::{Found, Order, Outcome, Progress, Resume};
 pub use schedule::{Ramp, Schedule};

@@ -254,10 +254,7 @@ fn shared_sweep<R: Replica>(
     };
     de.resize(reps.len(), 0);
     for (t, &j) in sites.iter().enumerate() {
-        if let Some(&next) = sites.get(t + 1) {
-            reps[0].prefetch(next);
-        }
-        R::delta_each(reps, j, de);
+        R::delta_each(reps, j, sites.get(t + 2).copied(), de);
         for (a, (st, rng)) in reps.iter_mut().zip(rngs.iter_mut()).enumerate() {
             c.proposals += 1;
             let s = st.weights().get(j);

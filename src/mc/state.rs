@@ -64,18 +64,15 @@ pub trait Replica: Send {
         })
     }
     /// ΔE of flipping W_i in each replica of `reps` (replicas of one instance), into `out[a]`: what
-    /// `delta_energy(i)` of each gives.
-    fn delta_each(reps: &[Self], i: usize, out: &mut [i64])
+    /// `delta_energy(i)` of each gives. `next`, the site that comes next, is a prefetch hint.
+    fn delta_each(reps: &[Self], i: usize, next: Option<usize>, out: &mut [i64])
     where
         Self: Sized,
     {
+        let _ = next;
         for (o, r) in out.iter_mut().zip(reps) {
             *o = r.delta_energy(i);
         }
-    }
-    /// A hint that site i comes next: prefetch what its ΔE reads (no effect on results).
-    fn prefetch(&self, i: usize) {
-        let _ = i;
     }
     /// The current weights.
     fn weights(&self) -> &Weights;
@@ -415,9 +412,13 @@ impl<L: Lane> Replica for State<'_, L> {
         )
     }
 
-    #[inline]
-    fn prefetch(&self, i: usize) {
-        self.rows().prefetch(i);
+    fn delta_each(reps: &[Self], i: usize, next: Option<usize>, out: &mut [i64]) {
+        let Some(r0) = reps.first() else { return };
+        // Up to 8 replicas per kernel call, without allocating.
+        for (chunk, o) in reps.chunks(8).zip(out.chunks_mut(8)) {
+            let rows: [DeltaRows; 8] = std::array::from_fn(|a| chunk.get(a).unwrap_or(r0).rows());
+            r0.kern.delta_each(&rows[..chunk.len()], i, next, o);
+        }
     }
 
     #[inline]

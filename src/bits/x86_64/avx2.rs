@@ -21,6 +21,11 @@ pub unsafe fn scan<F: FnMut(usize, i64) -> bool>(
 }
 
 #[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
+pub unsafe fn delta_each(rows: &[DeltaRows], i: usize, next: Option<usize>, out: &mut [i64]) {
+    generic::delta_each(rows, i, next, out)
+}
+
+#[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
 pub unsafe fn popcount(words: &[u64]) -> u64 {
     generic::popcount(words)
 }

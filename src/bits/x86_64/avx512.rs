@@ -59,14 +59,20 @@ pub unsafe fn scan<F: FnMut(usize, i64) -> bool>(
     let (n, s, lab) = (rows.sites(), rows.stride, rows.labels.as_ptr());
     for (k, &i) in sites.iter().enumerate() {
         assert!(i < n, "site {i} out of range");
-        if let Some(&next) = sites.get(k + PREFETCH_AHEAD) {
-            rows.prefetch(next);
-        }
+        // The next site's column, fetched one cache line per stripe of this one: spread out, the
+        // prefetches keep the memory busy without filling the miss buffers at once.
+        let next = match sites.get(k + PREFETCH_AHEAD) {
+            Some(&j) if rows.prefetch && j < n => rows.cols.as_ptr().add(j * s),
+            _ => std::ptr::null(),
+        };
         let (a, b, col, fill) = rows.site_ptrs(i);
         let f = _mm512_set1_epi64(fill as i64);
         let mut acc = _mm512_setzero_si512();
         let mut w = 0;
         while w < s {
+            if !next.is_null() {
+                _mm_prefetch::<_MM_HINT_T0>(next.add(w).cast());
+            }
             let ldp = |p: *const u64| _mm512_loadu_si512(p.add(w).cast());
             let y = _mm512_ternarylogic_epi64::<XOR3>(ldp(col), ldp(lab), f);
             let up = _mm512_popcnt_epi64(_mm512_andnot_si512(y, ldp(a)));
@@ -80,6 +86,71 @@ pub unsafe fn scan<F: FnMut(usize, i64) -> bool>(
         }
     }
     None
+}
+
+/// See `generic::delta_each`: the ΔE of site i in each replica, with ξ_i ⊕ σ computed once per stripe for
+/// up to four replicas at a time, and the column of site `next` prefetched one line per stripe.
+#[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
+pub unsafe fn delta_each(rows: &[DeltaRows], i: usize, next: Option<usize>, out: &mut [i64]) {
+    let Some(r0) = rows.first() else { return };
+    let (n, s) = (r0.sites(), r0.stride);
+    for r in rows {
+        r.validate();
+        assert!(
+            r.stride == s && r.cols.as_ptr() == r0.cols.as_ptr() && r.labels.as_ptr() == r0.labels.as_ptr(),
+            "replicas of different instances"
+        );
+    }
+    assert!(i < n && out.len() >= rows.len(), "site {i} out of range");
+    let mut pf = match next {
+        Some(j) if r0.prefetch && j < n => r0.cols.as_ptr().add(j * s),
+        _ => std::ptr::null(),
+    };
+    let mut g = 0;
+    while g < rows.len() {
+        let group = &rows[g..rows.len().min(g + 4)];
+        let got = match group.len() {
+            1 => delta_group::<1>(group, i, pf),
+            2 => delta_group::<2>(group, i, pf),
+            3 => delta_group::<3>(group, i, pf),
+            _ => delta_group::<4>(group, i, pf),
+        };
+        out[g..g + group.len()].copy_from_slice(&got[..group.len()]);
+        pf = std::ptr::null();
+        g += 4;
+    }
+}
+
+#[inline(always)]
+unsafe fn delta_group<const G: usize>(rows: &[DeltaRows], i: usize, pf: *const u64) -> [i64; 4] {
+    let s = rows[0].stride;
+    let lab = rows[0].labels.as_ptr();
+    let site: [_; G] = std::array::from_fn(|r| rows[r].site_ptrs(i));
+    let f: [__m512i; G] = std::array::from_fn(|r| _mm512_set1_epi64(site[r].3 as i64));
+    let col = site[0].2;
+    let mut acc = [_mm512_setzero_si512(); G];
+    let mut w = 0;
+    while w < s {
+        if !pf.is_null() {
+            _mm_prefetch::<_MM_HINT_T0>(pf.add(w).cast());
+        }
+        let z = _mm512_xor_si512(
+            _mm512_loadu_si512(col.add(w).cast()),
+            _mm512_loadu_si512(lab.add(w).cast()),
+        );
+        for r in 0..G {
+            let y = _mm512_xor_si512(z, f[r]);
+            let up = _mm512_popcnt_epi64(_mm512_andnot_si512(y, _mm512_loadu_si512(site[r].0.add(w).cast())));
+            let down = _mm512_popcnt_epi64(_mm512_and_si512(y, _mm512_loadu_si512(site[r].1.add(w).cast())));
+            acc[r] = _mm512_add_epi64(acc[r], _mm512_sub_epi64(up, down));
+        }
+        w += STRIPE;
+    }
+    let mut out = [0i64; 4];
+    for r in 0..G {
+        out[r] = _mm512_reduce_add_epi64(acc[r]);
+    }
+    out
 }
 
 /// [`scan`] for one unit (K = 1) and rows of M stripes: A, B and σ do not change during a run of
