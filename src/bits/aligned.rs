@@ -73,26 +73,6 @@ pub fn valid_mask(w: usize, bits: usize) -> u64 {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn aligned_and_rounded() {
-        let w = AlignedWords::zeroed(9);
-        assert_eq!(w.len(), 16);
-        assert_eq!(w.as_slice().as_ptr() as usize % 64, 0);
-        assert!(w.as_slice().iter().all(|&x| x == 0));
-        assert_eq!(words_for_bits(1), 8);
-        assert_eq!(words_for_bits(512), 8);
-        assert_eq!(words_for_bits(513), 16);
-        assert_eq!(valid_mask(0, 3), 0b111);
-        assert_eq!(valid_mask(1, 64), 0);
-        assert_eq!(valid_mask(1, 200), !0);
-        assert_eq!(valid_mask(3, 200), (1 << 8) - 1);
-    }
-}
-
 /// Buffers from this size up are backed by 2 MiB pages where the kernel allows (Linux transparent huge
 /// pages in `madvise` or `always` mode): the Monte Carlo reads one instance column at a random place per
 /// proposal, and with 4 KiB pages every such read misses the TLB (docs/performance.md). `DENSEMC_THP=0`
@@ -121,4 +101,24 @@ fn advise_huge_pages(ptr: *mut u8, bytes: usize) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = (ptr, bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligned_and_rounded() {
+        let w = AlignedWords::zeroed(9);
+        assert_eq!(w.len(), 16);
+        assert_eq!(w.as_slice().as_ptr() as usize % 64, 0);
+        assert!(w.as_slice().iter().all(|&x| x == 0));
+        assert_eq!(words_for_bits(1), 8);
+        assert_eq!(words_for_bits(512), 8);
+        assert_eq!(words_for_bits(513), 16);
+        assert_eq!(valid_mask(0, 3), 0b111);
+        assert_eq!(valid_mask(1, 64), 0);
+        assert_eq!(valid_mask(1, 200), !0);
+        assert_eq!(valid_mask(3, 200), (1 << 8) - 1);
+    }
 }
