@@ -127,29 +127,37 @@ const TABLE_DE: i64 = 16;
 
 /// A replica move's coupling to the others, β·ΔH_int, and its Metropolis acceptance.
 enum Coupling<'a> {
-    /// Centre traced out: s·T[k] with m̄ = 2k − (y − 1); `accept` holds (x, e^{−x}) for
-    /// x = β d + s·T[k], |d| ≤ TABLE_DE, computed exactly as [`metropolis`] would.
+    /// Centre traced out: s·T[k] with m̄ = 2k − (y − 1); `accept` holds, for x = β d + s·T[k] and
+    /// |d| ≤ TABLE_DE, the integer threshold of e^{−x} (`rng::threshold`; `u64::MAX` when x ≤ 0, accepted
+    /// without a draw), so that the decision is exactly [`metropolis`]'s.
     Traced {
         table: &'a [f64],
-        accept: &'a [(f64, f64)],
+        accept: &'a [u64],
         y: usize,
     },
     /// Explicit centre spins W̃: 2γ s W̃_j.
     Explicit { gamma: f64, centre: &'a Weights },
 }
 
-fn accept_table(beta: f64, table: &[f64]) -> Vec<(f64, f64)> {
+fn accept_table(beta: f64, table: &[f64]) -> Vec<u64> {
     let mut v = Vec::with_capacity((2 * TABLE_DE as usize + 1) * table.len() * 2);
     for d in -TABLE_DE..=TABLE_DE {
         for &t in table {
             for s in [-1.0f64, 1.0] {
                 let x = beta * d as f64 + s * t;
-                v.push((x, (-x).exp()));
+                v.push(if x <= 0.0 {
+                    ALWAYS
+                } else {
+                    rng::threshold((-x).exp())
+                });
             }
         }
     }
     v
 }
+
+/// The table entry of a move accepted without a draw (x ≤ 0); thresholds of real draws are ≤ 2⁵³.
+const ALWAYS: u64 = u64::MAX;
 
 impl Coupling<'_> {
     /// Metropolis decision for flipping W_j = s with ΔE = `de` (consumes a uniform only when x > 0).
@@ -160,9 +168,8 @@ impl Coupling<'_> {
                 let mbar = m[j].load(Relaxed) as i32 - s as i32;
                 let k = ((mbar + *y as i32 - 1) / 2) as usize;
                 if de.abs() <= TABLE_DE {
-                    let (x, e) =
-                        accept[(((de + TABLE_DE) as usize * y) + k) * 2 + (s > 0) as usize];
-                    x <= 0.0 || rng::uniform(rng) < e
+                    let t = accept[(((de + TABLE_DE) as usize * y) + k) * 2 + (s > 0) as usize];
+                    t == ALWAYS || rng::below_threshold(rng, t)
                 } else {
                     metropolis(beta * de as f64 + s as f64 * table[k], rng)
                 }
@@ -197,9 +204,15 @@ fn phase<R: Replica>(
             // Rejected proposals change nothing: scan up to the next accepted one in one kernel run.
             let mut k = 0;
             while k < sites.len() {
-                let hit = st.scan(&sites[k..], |j, de| {
-                    coupling.accept(beta, de, j, st.weights().get(j), m, rng)
-                });
+                let w = st.weights().words();
+                let hit = st.scan(
+                    &sites[k..],
+                    #[inline(always)]
+                    |j, de| {
+                        let s = if (w[j / 64] >> (j % 64)) & 1 == 1 { -1 } else { 1 };
+                        coupling.accept(beta, de, j, s, m, rng)
+                    },
+                );
                 let Some((t, de)) = hit else {
                     c.proposals += (sites.len() - k) as u64;
                     break;

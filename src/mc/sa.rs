@@ -40,15 +40,19 @@ pub fn anneal<R: Replica>(
             // Rejected proposals change nothing: scan up to the next accepted one in one kernel run.
             // (The stream is copied in and out so that the compiler can keep it in registers.)
             let mut rl = r.clone();
-            let hit = state.scan(&sites[k..], |_, de| {
-                if de <= 0 {
-                    true
-                } else if (de as usize) < table.len() {
-                    rng::below_threshold(&mut rl, table[de as usize])
-                } else {
-                    metropolis(beta * de as f64, &mut rl)
-                }
-            });
+            let hit = state.scan(
+                &sites[k..],
+                #[inline(always)]
+                |_, de| {
+                    if de <= 0 {
+                        true
+                    } else if (de as usize) < table.len() {
+                        rng::below_threshold(&mut rl, table[de as usize])
+                    } else {
+                        metropolis(beta * de as f64, &mut rl)
+                    }
+                },
+            );
             r = rl;
             let Some((j, de)) = hit else {
                 proposals += (sites.len() - k) as u64;
