@@ -4,7 +4,9 @@
 # identical trajectories. Prints progress on stderr and saves the Markdown tables to
 # target/bench-peers/peers-<date>.md (or to the file given as first argument), also printed at the end.
 # Uses the runtime-dispatched kernels of a normal build: do not set RUSTFLAGS target features here.
-# Knobs (environment): PEERS_QUICK=1, PEERS_SECONDS=1.5, PEERS_REPS=3, PEERS_ONLY=sa|rsa, PEERS_N=1001.
+# Knobs (environment): PEERS_QUICK=1, PEERS_SECONDS=1.5, PEERS_REPS=3, PEERS_ONLY=sa|rsa, PEERS_N=1001
+# (one size instead of 1001 and 10001; PEERS_N=100001 measures densemc against the marginal-set peer only,
+# about 4 minutes and 1.5 GB of memory). See the top of benches/peers.rs for the others.
 # About 4 minutes with the defaults on 2 cores (the check alone ≈ 20 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,13 +1,14 @@
-//! `densemc bench`: a fixed, versioned suite for comparing CPUs and clusters. Suite version 1 fixes the
-//! instances (α = 0.6, seed 2024), the regimes and the settings below, so that figures from different
-//! machines compare; only the time spent per measurement changes with `quick`.
+//! `densemc bench`: a fixed, versioned suite for comparing CPUs and clusters. Suite version 2
+//! ([`SUITE_VERSION`]) fixes the instances (α = 0.6, seed 2024), the regimes and the settings below, so
+//! that figures from different machines compare; only the time spent per measurement changes with `quick`.
 //!
 //! - kernel throughput of the evaluator `model::fast::errors` per dispatch path, in bits of the pattern
 //!   matrix per ns;
 //! - memory bandwidth: one `popcount` pass over a buffer much larger than the caches (GB/s);
 //! - SA and RSA (y = 5, γ = 0.5, traced centre) proposals per second on the binary perceptron with the
-//!   error count, *hot* (random labels and weights, β = 0.5 at N ≈ 10³, 0.3 beyond: ≈ 30 % acceptance) and
-//!   *cold* (teacher instance, start 3 % away from the teacher, β = 1.6 at N ≈ 10³, 0.8 beyond: ≈ 1 %);
+//!   error count, *hot* (random labels and weights, β = 0.5 / 0.3 / 0.15 at N ≈ 10³ / 10⁴ / 10⁵: ≈ 30 %
+//!   acceptance) and *cold* (teacher instance, start 3 % away from the teacher, burned in, β = 1.6 / 0.8 at
+//!   N ≈ 10³ / 10⁴ and 0.43 (SA) / 0.36 (RSA) at N ≈ 10⁵: ≈ 1 %), the regimes of benches/peers.rs;
 //! - thread scaling of RSA (y = 4, hot, N = 10001) from 1 to all threads.
 
 use crate::arch::{Activation, Arch};
@@ -22,7 +23,11 @@ use crate::weights::Weights;
 use serde::Serialize;
 use std::time::Instant;
 
-pub const SUITE_VERSION: u32 = 1;
+/// Version 2: β per size for N ≈ 10⁵ (hot 0.15, cold 0.43 for SA and 0.36 for RSA) and a burn-in of the
+/// cold regime (see [`beta`] and [`burn_sweeps`]); version 1 ran N = 100001 at the β of N = 10⁴, where its
+/// cold regime accepted nothing. Between the versions only the evaluator, memory and hot figures at
+/// N ≤ 10⁴ compare.
+pub const SUITE_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct KernelFigure {
@@ -37,6 +42,7 @@ pub struct McFigure {
     pub regime: String,
     pub n: usize,
     pub threads: usize,
+    pub beta: f64,
     pub acceptance: f64,
     pub proposals_per_second: f64,
 }
@@ -124,6 +130,35 @@ fn start(n: usize, teacher: &Option<Weights>, a: u64) -> Weights {
     }
 }
 
+/// The constant β of a regime at size N: hot for ≈ 30 % acceptance, cold for ≈ 1 % (after
+/// [`burn_sweeps`]), the values of the peer benchmark (benches/peers.rs), which were tuned at N = 1001,
+/// 10001 and 100001. Suite v1 used 0.5 / 1.6 below N = 5000 and 0.3 / 0.8 beyond, so that at N = 100001
+/// its hot regime accepted 7 % and its cold one nothing.
+fn beta(algo: &str, cold: bool, n: usize) -> f64 {
+    let size = match n {
+        0..5000 => 0,
+        5000..50000 => 1,
+        _ => 2,
+    };
+    match (cold, algo) {
+        (false, _) => [0.5, 0.3, 0.15][size],
+        (true, "sa") => [1.6, 0.8, 0.43][size],
+        (true, _) => [1.6, 0.8, 0.36][size],
+    }
+}
+
+/// Sweeps run before the timed ones (they also calibrate the sweep count). Hot: 2, as the acceptance is on
+/// its plateau within a few sweeps. Cold: the state drifts away from the teacher for tens to hundreds of
+/// sweeps, so it is burned in as in the peer benchmark: 1000 sweeps up to N = 20000, beyond that a budget
+/// of 10⁷ proposals (N = 100001: 100 sweeps of SA, 20 of RSA with y = 5, about 10 s each).
+fn burn_sweeps(cold: bool, n: usize, replicas: usize) -> u64 {
+    match (cold, n) {
+        (false, _) => 2,
+        (true, ..=20000) => 1000,
+        (true, _) => (10_000_000 / (n * replicas) as u64).max(2),
+    }
+}
+
 /// Proposals per second and acceptance of SA or RSA in one regime, timed over about `secs` seconds, in
 /// the lanes `solve` would use.
 fn mc_figure(
@@ -152,16 +187,12 @@ fn mc_lanes<L: Lane>(
     secs: f64,
 ) -> Result<McFigure> {
     let n = inst.n();
-    let beta = match (cold, n < 5000) {
-        (false, true) => 0.5,
-        (false, false) => 0.3,
-        (true, true) => 1.6,
-        (true, false) => 0.8,
-    };
+    let beta = beta(algo, cold, n);
     let kern = Kernels::best();
     let sched = Schedule::ramp(Ramp::Linear, (beta, beta), (0.5, 0.5), 1)?;
+    let replicas = if algo == "sa" { 1 } else { y };
     let mut reps: Vec<State<L>> = Vec::new();
-    for a in 0..if algo == "sa" { 1 } else { y } {
+    for a in 0..replicas {
         reps.push(State::new(
             inst,
             start(n, teacher, a as u64),
@@ -200,9 +231,10 @@ fn mc_lanes<L: Lane>(
         .expect("a thread pool");
     pool.install(|| {
         // Burn in, calibrate, then measure.
+        let burn = burn_sweeps(cold, n, replicas);
         let t = Instant::now();
-        run(2, 1);
-        let per_sweep = t.elapsed().as_secs_f64().max(1e-6) / 2.0;
+        run(burn, 1);
+        let per_sweep = t.elapsed().as_secs_f64().max(1e-6) / burn as f64;
         let sweeps = ((secs / per_sweep) as u64).clamp(1, 1_000_000);
         let t = Instant::now();
         let (p, acc) = run(sweeps, 2);
@@ -212,6 +244,7 @@ fn mc_lanes<L: Lane>(
             regime: if cold { "cold" } else { "hot" }.to_string(),
             n,
             threads,
+            beta,
             acceptance: acc as f64 / p.max(1) as f64,
             proposals_per_second: p as f64 / dt,
         })
@@ -308,13 +341,14 @@ pub fn table(r: &BenchReport) -> String {
     for k in &r.kernels {
         s += &format!("| {} | {} | {:.0} |\n", k.path, k.n, k.bits_per_ns);
     }
-    s += "\n| algorithm | regime | N | acceptance | proposals/s |\n|---|---|---:|---:|---:|\n";
+    s += "\n| algorithm | regime | N | β | acceptance | proposals/s |\n|---|---|---:|---:|---:|---:|\n";
     for m in &r.mc {
         s += &format!(
-            "| {} | {} | {} | {:.1} % | {:.3e} |\n",
+            "| {} | {} | {} | {} | {:.1} % | {:.3e} |\n",
             m.algo.to_uppercase(),
             m.regime,
             m.n,
+            m.beta,
             100.0 * m.acceptance,
             m.proposals_per_second
         );

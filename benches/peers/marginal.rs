@@ -2,7 +2,9 @@
 //! C. Baldassi's RRRMC.jl (`GraphPercStep`, src/graphs/PercStep.jl, with its `ArraySet`), written in Rust.
 //!
 //! - patterns as bits, one column of ⌈P/64⌉ `u64` words per weight; the labels are folded in (bit μ of
-//!   column i is 1 when σ^μ ξ_i^μ = −1), as RRRMC.jl generates its patterns with all labels +1;
+//!   column i is 1 when σ^μ ξ_i^μ = −1), as RRRMC.jl generates its patterns with all labels +1. The
+//!   columns are read-only and built once per run ([`Columns`]), shared by all replicas like densemc's
+//!   instance (at N = 10⁵, P = 6·10⁴ they take 0.75 GB, so one copy per RSA replica would be 3.75 GB);
 //! - weights W_i = ±1 as `i8`; integer stabilities Δ^μ in `Vec<i32>`;
 //! - two index sets (items `Vec<usize>` plus a position array, O(1) insert and delete) of the *marginal*
 //!   patterns: `plus` = {μ : Δ^μ = +1}, `minus` = {μ : Δ^μ = −1}. Only these change state under one flip
@@ -14,6 +16,7 @@
 
 use super::driver::Peer;
 use densemc::instance::Instance;
+use std::rc::Rc;
 
 /// An unordered set of pattern indices with O(1) insert/delete (RRRMC.jl's `ArraySet`).
 #[derive(Clone, Debug)]
@@ -49,12 +52,93 @@ impl IndexSet {
     }
 }
 
-pub struct Marginal {
+/// The folded bit columns of an instance, shared (read-only) by the replicas of a run.
+pub struct Columns {
     n: usize,
     p: usize,
     words: usize,
     /// Column i at `i * words ..`: bit μ set when σ^μ ξ_i^μ = −1.
     cols: Vec<u64>,
+}
+
+impl Columns {
+    pub fn new(inst: &Instance) -> Rc<Self> {
+        let (n, p) = (inst.n(), inst.p());
+        assert_eq!(inst.k(), 1, "the marginal-set peer is a perceptron");
+        let words = p.div_ceil(64);
+        // densemc stores ξ = −1 and σ = −1 as bit 1 (see `Instance::xi`, `Instance::sigma`), so the folded
+        // column is the XOR of the packed words; the bits past P are cleared.
+        let labels = &inst.labels()[..words];
+        let tail = if p % 64 == 0 {
+            !0
+        } else {
+            (1u64 << (p % 64)) - 1
+        };
+        let mut cols = Vec::with_capacity(n * words);
+        for i in 0..n {
+            cols.extend(inst.col(i)[..words].iter().zip(labels).map(|(x, s)| x ^ s));
+            *cols.last_mut().unwrap() &= tail;
+        }
+        // The encoding, checked against the ±1 accessors on a few columns.
+        assert!((0..n.min(8)).all(|i| (0..p).all(|mu| {
+            let b = (cols[i * words + mu / 64] >> (mu % 64)) & 1;
+            (inst.sigma(mu) * inst.xi(i, mu) < 0) == (b == 1)
+        })));
+        Rc::new(Columns { n, p, words, cols })
+    }
+
+    #[inline]
+    fn col(&self, i: usize) -> &[u64] {
+        &self.cols[i * self.words..(i + 1) * self.words]
+    }
+
+    /// Δ^μ of the weights `w` for every μ, from scratch: Δ^μ = N − 2·d^μ with the mismatch count
+    /// d^μ = #{i : bit μ of column i ≠ [W_i = −1]}. The counts go 8 patterns to a `u64` (one byte each,
+    /// bits spread out with [`SPREAD`]), moved into `u32` every 255 columns before a byte can overflow.
+    fn stabilities(&self, w: &[i8]) -> Vec<i32> {
+        let mut count = vec![0u32; self.words * 64];
+        let mut bytes = vec![0u64; self.words * 8];
+        for (i, &wi) in w.iter().enumerate() {
+            let flip = if wi < 0 { !0u64 } else { 0 };
+            for (b, &x) in bytes.chunks_exact_mut(8).zip(self.col(i)) {
+                let x = x ^ flip;
+                for (k, b) in b.iter_mut().enumerate() {
+                    *b += SPREAD[((x >> (8 * k)) & 0xff) as usize];
+                }
+            }
+            if i % 255 == 254 || i + 1 == w.len() {
+                for (c, b) in count.chunks_exact_mut(8).zip(bytes.iter_mut()) {
+                    for (k, c) in c.iter_mut().enumerate() {
+                        *c += ((*b >> (8 * k)) & 0xff) as u32;
+                    }
+                    *b = 0;
+                }
+            }
+        }
+        count[..self.p]
+            .iter()
+            .map(|&c| self.n as i32 - 2 * c as i32)
+            .collect()
+    }
+}
+
+/// Byte k of `SPREAD[x]` is bit k of x.
+const SPREAD: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut x = 0;
+    while x < 256 {
+        let mut k = 0;
+        while k < 8 {
+            t[x] |= ((x as u64 >> k) & 1) << (8 * k);
+            k += 1;
+        }
+        x += 1;
+    }
+    t
+};
+
+pub struct Marginal {
+    cols: Rc<Columns>,
     w: Vec<i8>,
     stab: Vec<i32>,
     plus: IndexSet,
@@ -63,61 +147,51 @@ pub struct Marginal {
 }
 
 impl Marginal {
-    pub fn new(inst: &Instance, w: &[i8]) -> Self {
-        let (n, p) = (inst.n(), inst.p());
-        assert_eq!(inst.k(), 1, "the marginal-set peer is a perceptron");
-        assert_eq!(w.len(), n);
-        let words = p.div_ceil(64);
-        let mut cols = vec![0u64; n * words];
-        for i in 0..n {
-            for mu in 0..p {
-                if inst.sigma(mu) * inst.xi(i, mu) < 0 {
-                    cols[i * words + mu / 64] |= 1 << (mu % 64);
-                }
-            }
-        }
-        let mut s = Marginal {
-            n,
-            p,
-            words,
-            cols,
-            w: w.to_vec(),
-            stab: vec![0; p],
-            plus: IndexSet::new(p),
-            minus: IndexSet::new(p),
-            energy: 0,
-        };
-        s.stab = s.scratch_stabilities();
-        for mu in 0..p {
-            match s.stab[mu] {
-                1 => s.plus.insert(mu),
-                -1 => s.minus.insert(mu),
+    pub fn new(cols: Rc<Columns>, w: &[i8]) -> Self {
+        let p = cols.p;
+        assert_eq!(w.len(), cols.n);
+        let stab = cols.stabilities(w);
+        let (mut plus, mut minus) = (IndexSet::new(p), IndexSet::new(p));
+        for (mu, &d) in stab.iter().enumerate() {
+            match d {
+                1 => plus.insert(mu),
+                -1 => minus.insert(mu),
                 _ => {}
             }
         }
-        s.energy = s.stab.iter().filter(|&&d| d < 0).count() as i64;
-        s
+        let energy = stab.iter().filter(|&&d| d < 0).count() as i64;
+        Marginal {
+            cols,
+            w: w.to_vec(),
+            stab,
+            plus,
+            minus,
+            energy,
+        }
     }
 
-    #[inline]
-    fn bit(&self, i: usize, mu: usize) -> u64 {
-        (self.cols[i * self.words + mu / 64] >> (mu % 64)) & 1
-    }
-
+    /// Δ^μ of the current weights from scratch, bit by bit (for `check`: shares no code with `new`).
     fn scratch_stabilities(&self) -> Vec<i32> {
-        (0..self.p)
-            .map(|mu| {
-                (0..self.n)
-                    .map(|i| self.w[i] as i32 * (1 - 2 * self.bit(i, mu) as i32))
-                    .sum()
-            })
+        let c = &self.cols;
+        let mut mismatches = vec![0u32; c.words * 64];
+        for (i, &wi) in self.w.iter().enumerate() {
+            let flip = if wi < 0 { !0u64 } else { 0 };
+            for (d, &x) in mismatches.chunks_exact_mut(64).zip(c.col(i)) {
+                for (b, d) in d.iter_mut().enumerate() {
+                    *d += (((x ^ flip) >> b) & 1) as u32;
+                }
+            }
+        }
+        mismatches[..c.p]
+            .iter()
+            .map(|&d| c.n as i32 - 2 * d as i32)
             .collect()
     }
 }
 
 impl Peer for Marginal {
     fn n(&self) -> usize {
-        self.n
+        self.cols.n
     }
 
     fn energy(&self) -> i64 {
@@ -126,7 +200,7 @@ impl Peer for Marginal {
 
     fn delta_energy(&self, i: usize) -> i64 {
         // The flip raises Δ^μ exactly when σ^μ ξ_i^μ W_i = −1, i.e. bit ⊕ [W_i = −1] = 1.
-        let col = &self.cols[i * self.words..(i + 1) * self.words];
+        let col = self.cols.col(i);
         let wneg = (self.w[i] < 0) as u64;
         let mut de = 0i64;
         for &mu in &self.plus.items {
@@ -142,8 +216,9 @@ impl Peer for Marginal {
 
     fn flip(&mut self, i: usize) {
         let wneg = (self.w[i] < 0) as u64;
-        for mu in 0..self.p {
-            let up = self.bit(i, mu) ^ wneg;
+        let col = self.cols.col(i);
+        for mu in 0..self.cols.p {
+            let up = ((col[mu / 64] >> (mu % 64)) & 1) ^ wneg;
             let old = self.stab[mu];
             let new = old + 4 * up as i32 - 2;
             self.stab[mu] = new;
