@@ -11,7 +11,9 @@
 //!
 //! densemc is driven through the library: `mc::State` replicas (`EnergyKind::Errors`, `Kernels::best()`,
 //! the runtime-dispatched kernels of the shipped binary) and `mc::sa::anneal` / `mc::rsa::anneal`
-//! (`Centre::Traced`, `parallel: false`), `Order::Permutation`.
+//! (`Centre::Traced`, `parallel: false`), `Order::Permutation`. RSA is measured in both proposal orders,
+//! `Visit::Blocks` (rows "RSA y=5") and `Visit::Shared` (rows "RSA y=5 shared"); the peers' driver has
+//! both orders too, so that each row still compares identical trajectories.
 //!
 //! **Correctness first.** Before timing, [`check`] runs every case briefly (the sizes measured, N = 1001
 //! and 10001 by default, plus an easy instance where the runs stop at a solution) through densemc and both
@@ -31,11 +33,15 @@
 //!   stop at a solution; the benchmark asserts that every timed run does all its sweeps.)
 //!
 //! Every run's RSA centre check (errors of the majority vote, once per sweep) is the same callback for
-//! all three: `model::fast::errors`, as densemc's `solve` passes it.
+//! all three: `mc::tracker::TrackedErrors`, as densemc's `solve` uses it, built on the initial centre
+//! before the clock starts.
 //!
-//! Each measurement is calibrated to take `PEERS_SECONDS` (default 1.5) seconds of CPU time and repeated
-//! `PEERS_REPS` (default 3) times on a freshly built state, the three implementations interleaved; the
-//! median thread CPU time is reported (wall time too, in the detail table). Only `anneal` (or the peer's
+//! Each measurement times the same trajectory in every implementation ([`measure`]): the sweep count is
+//! calibrated so that the slowest takes about `PEERS_SECONDS` (default 1.5) seconds of CPU time, and the
+//! faster ones repeat that run from the same start to fill about as long (the detail table's sweeps and
+//! proposals are totals over the repeats). So acceptances match exactly. Each measurement is repeated
+//! `PEERS_REPS` (default 3) times on freshly built states, the implementations interleaved; the median
+//! thread CPU time is reported (wall time too, in the detail table). Only `anneal` (or the peer's
 //! loop) is timed, not building the states. Before the timed runs each case is burned in with densemc on
 //! its own seed ([`burn_sweeps`]: 1000 sweeps up to N = 20000), so that runs of different lengths see the
 //! same stationary acceptance.
@@ -47,7 +53,8 @@
 //! 20 (RSA), ≈ 10–25 s each: enough for the hot regime, and for SA cold to come close to its plateau; RSA
 //! cold is still drifting slowly (its acceptance creeps up by ≈ 0.1 % per 5 sweeps).
 //!
-//! Environment: `PEERS_QUICK=1` (0.3 s, one repetition), `PEERS_ONLY=sa|rsa`, `PEERS_N=1001`,
+//! Environment: `PEERS_QUICK=1` (0.3 s, one repetition), `PEERS_ONLY=sa|rsa|rsa-blocks|rsa-shared`,
+//! `PEERS_N=1001,10001,100001` (sizes, default 1001,10001),
 //! `PEERS_SCAN=1` (print densemc's acceptance over a range of β for tuning, then exit; `PEERS_SCAN_BETAS=
 //! 0.1,0.2` sets the β, `PEERS_REGIME` the regime), `PEERS_BURN=<sweeps>` (burn-in length),
 //! `PEERS_SKIP_CHECK=1`; for profiling, `PEERS_IMPL=densemc|marginal|straightforward` and
@@ -64,11 +71,13 @@ use densemc::arch::{Activation, Arch};
 use densemc::bits::{Kernels, Lane};
 use densemc::instance::Instance;
 use densemc::mc::rsa::{self, Centre};
+use densemc::mc::tracker::TrackedErrors;
 use densemc::mc::{sa, EnergyKind, Order, Progress, Ramp, Replica, Schedule, State};
 use densemc::model;
 use densemc::rng;
 use densemc::weights::Weights;
 use driver::Peer;
+use std::sync::Mutex;
 use std::time::Instant;
 
 const ALPHA: f64 = 0.6;
@@ -85,7 +94,10 @@ const PLAIN_MAX_N: usize = 20000;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Algo {
     Sa,
+    /// RSA, `Visit::Blocks` (Latin-square phases).
     Rsa,
+    /// RSA, `Visit::Shared` (all replicas at one site in turn).
+    RsaShared,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,6 +120,7 @@ impl Algo {
         match self {
             Algo::Sa => "SA",
             Algo::Rsa => "RSA y=5",
+            Algo::RsaShared => "RSA y=5 shared",
         }
     }
 }
@@ -144,8 +157,8 @@ fn beta(algo: Algo, regime: Regime, n: usize) -> f64 {
         (_, Regime::Solve) => 3.0,
         (Algo::Sa, Regime::Hot) => [0.5, 0.3, 0.15][size],
         (Algo::Sa, Regime::Cold) => [1.6, 0.8, 0.43][size],
-        (Algo::Rsa, Regime::Hot) => [0.5, 0.3, 0.15][size],
-        (Algo::Rsa, Regime::Cold) => [1.6, 0.8, 0.36][size],
+        (Algo::Rsa | Algo::RsaShared, Regime::Hot) => [0.5, 0.3, 0.15][size],
+        (Algo::Rsa | Algo::RsaShared, Regime::Cold) => [1.6, 0.8, 0.36][size],
     }
 }
 
@@ -263,6 +276,21 @@ struct Out {
     centre: Option<(Vec<i8>, i64)>,
 }
 
+/// The centre's error count, as `solve` keeps it (`mc::tracker::TrackedErrors`), built on the initial
+/// centre before the clock starts: every implementation's RSA calls it once per sweep.
+fn centre_tracker(s: &Setup) -> TrackedErrors<'_, i32> {
+    let mut t = TrackedErrors::new(&s.inst, Kernels::best());
+    let n = s.inst.n();
+    let mut c = Weights::ones(n);
+    for i in 0..n {
+        if s.inits.iter().map(|w| w.get(i) as i32).sum::<i32>() < 0 {
+            c.set(i, -1);
+        }
+    }
+    t.errors(&c);
+    t
+}
+
 /// densemc in the lanes `solve` would pick: 16-bit when the fields fit (N ≤ 32767), 32-bit otherwise.
 fn run_densemc(s: &Setup, sweeps: u64, verify: bool, seed: u64) -> Out {
     if State::<i16>::fits(&s.inst) {
@@ -280,28 +308,38 @@ fn run_densemc_in<L: Lane>(s: &Setup, sweeps: u64, verify: bool, seed: u64) -> O
         .map(|w| State::new(&s.inst, w.clone(), EnergyKind::Errors, kern).unwrap())
         .collect();
     let mut observe = |_: &Progress| true;
-    let (t, c) = (Instant::now(), thread_cpu());
-    let out = match s.algo {
-        Algo::Sa => sa::anneal(
-            &mut reps[0],
-            &s.schedule,
-            sweeps,
-            Order::Permutation,
-            seed,
-            None,
-            &mut observe,
-        ),
-        Algo::Rsa => {
-            let ce = |w: &Weights| model::fast::errors(&s.inst, w, kern) as i64;
+    let (out, t, c) = match s.algo {
+        Algo::Sa => {
+            let (t, c) = (Instant::now(), thread_cpu());
+            let out = sa::anneal(
+                &mut reps[0],
+                &s.schedule,
+                sweeps,
+                Order::Permutation,
+                seed,
+                None,
+                &mut observe,
+            );
+            (out, t, c)
+        }
+        Algo::Rsa | Algo::RsaShared => {
+            let tracked = Mutex::new(centre_tracker(s));
+            let ce = |w: &Weights| tracked.lock().unwrap().errors(w);
             let params = rsa::Params {
                 centre: Centre::Traced,
                 max_sweeps: sweeps,
                 order: Order::Permutation,
                 seed,
                 parallel: false,
-                visit: rsa::Visit::Blocks,
+                visit: if s.algo == Algo::RsaShared {
+                    rsa::Visit::Shared
+                } else {
+                    rsa::Visit::Blocks
+                },
             };
-            rsa::anneal(&mut reps, &ce, &s.schedule, params, None, &mut observe)
+            let (t, c) = (Instant::now(), thread_cpu());
+            let out = rsa::anneal(&mut reps, &ce, &s.schedule, params, None, &mut observe);
+            (out, t, c)
         }
     };
     let (secs, cpu) = (t.elapsed().as_secs_f64(), thread_cpu() - c);
@@ -325,15 +363,19 @@ fn run_densemc_in<L: Lane>(s: &Setup, sweeps: u64, verify: bool, seed: u64) -> O
 }
 
 fn run_peer<P: Peer>(s: &Setup, sweeps: u64, verify: bool, make: impl Fn(&[i8]) -> P) -> Out {
-    let kern = Kernels::best();
     let mut reps: Vec<P> = s.inits.iter().map(|w| make(&w.signs())).collect();
-    let (t, c) = (Instant::now(), thread_cpu());
-    let (run, centre) = match s.algo {
-        Algo::Sa => (driver::sa(&mut reps[0], &s.schedule, sweeps, SEED), None),
-        Algo::Rsa => {
-            let ce = |c: &[i8]| model::fast::errors(&s.inst, &Weights::from_signs(c), kern) as i64;
-            let (run, c, e) = driver::rsa(&mut reps, &ce, &s.schedule, sweeps, SEED);
-            (run, Some((c, e)))
+    let (run, centre, t, c) = match s.algo {
+        Algo::Sa => {
+            let (t, c) = (Instant::now(), thread_cpu());
+            (driver::sa(&mut reps[0], &s.schedule, sweeps, SEED), None, t, c)
+        }
+        Algo::Rsa | Algo::RsaShared => {
+            let tracked = Mutex::new(centre_tracker(s));
+            let ce = |c: &[i8]| tracked.lock().unwrap().errors(&Weights::from_signs(c));
+            let shared = s.algo == Algo::RsaShared;
+            let (t, c) = (Instant::now(), thread_cpu());
+            let (run, cw, e) = driver::rsa(&mut reps, &ce, &s.schedule, sweeps, SEED, shared);
+            (run, Some((cw, e)), t, c)
         }
     };
     let (secs, cpu) = (t.elapsed().as_secs_f64(), thread_cpu() - c);
@@ -392,8 +434,8 @@ fn check(sizes: &[usize], algos: &[Algo], only: Option<&str>) {
             _ if regime == Regime::Solve => 200,
             (Algo::Sa, 0..=2000) => 30,
             (Algo::Sa, 2001..=PLAIN_MAX_N) => 3,
-            (Algo::Rsa, 0..=2000) => 8,
-            (Algo::Rsa, 2001..=PLAIN_MAX_N) => 2,
+            (Algo::Rsa | Algo::RsaShared, 0..=2000) => 8,
+            (Algo::Rsa | Algo::RsaShared, 2001..=PLAIN_MAX_N) => 2,
             // N ≈ 10⁵: one sweep is 10⁵ (SA) or 5·10⁵ (RSA) proposals, seconds for the marginal-set peer.
             _ => 1,
         };
@@ -482,13 +524,23 @@ fn calibrate(imp: Impl, s: &Setup, target: f64) -> u64 {
     }
 }
 
-/// Measures the implementations `imps` on one case: calibrated sweep counts, then `reps` rounds in which
-/// each implementation runs once (interleaved, so that load from other processes hits all alike).
+/// Measures the implementations `imps` on one case. All of them run the *same* trajectory: the sweep
+/// count calibrated for the slowest (about `target` seconds); a faster implementation repeats that run,
+/// from the same start, as many times as it takes to fill about `target` seconds, and its rate is the
+/// total over the repeats. So every implementation is timed on exactly the same proposals and acceptances.
+/// `reps` rounds, the implementations interleaved in each (so that load from other processes hits all
+/// alike).
 fn measure(imps: &[Impl], s: &Setup, target: f64, reps: usize) -> Vec<Meas> {
-    let mut ms: Vec<Meas> = imps
+    let calibrated: Vec<u64> = imps.iter().map(|&imp| calibrate(imp, s, target)).collect();
+    let sweeps = calibrated.iter().copied().min().unwrap_or(1);
+    let repeats: Vec<u64> = calibrated
         .iter()
-        .map(|&imp| Meas {
-            sweeps: calibrate(imp, s, target),
+        .map(|&c| ((c as f64 / sweeps as f64).round() as u64).max(1))
+        .collect();
+    let mut ms: Vec<Meas> = repeats
+        .iter()
+        .map(|&k| Meas {
+            sweeps: sweeps * k,
             proposals: 0,
             accepted: 0,
             cpu: Vec::new(),
@@ -496,22 +548,26 @@ fn measure(imps: &[Impl], s: &Setup, target: f64, reps: usize) -> Vec<Meas> {
         })
         .collect();
     for _ in 0..reps {
-        for (m, &imp) in ms.iter_mut().zip(imps) {
-            let o = run(imp, s, m.sweeps, false);
-            assert!(
-                o.sweeps == m.sweeps,
-                "{} {} {}: the run stopped after {} of {} sweeps (energies {:?})",
-                s.algo.name(),
-                s.regime.name(),
-                imp.name(),
-                o.sweeps,
-                m.sweeps,
-                o.energies
-            );
-            m.proposals = o.proposals;
-            m.accepted = o.accepted;
-            m.cpu.push(o.cpu);
-            m.wall.push(o.secs);
+        for ((m, &imp), &k) in ms.iter_mut().zip(imps).zip(&repeats) {
+            let (mut cpu, mut wall) = (0.0, 0.0);
+            for _ in 0..k {
+                let o = run(imp, s, sweeps, false);
+                assert!(
+                    o.sweeps == sweeps,
+                    "{} {} {}: the run stopped after {} of {} sweeps (energies {:?})",
+                    s.algo.name(),
+                    s.regime.name(),
+                    imp.name(),
+                    o.sweeps,
+                    sweeps,
+                    o.energies
+                );
+                (m.proposals, m.accepted) = (o.proposals * k, o.accepted * k);
+                cpu += o.cpu;
+                wall += o.secs;
+            }
+            m.cpu.push(cpu);
+            m.wall.push(wall);
         }
     }
     ms
@@ -608,15 +664,18 @@ fn scan(sizes: &[usize], algos: &[Algo]) {
 /// The targets of the performance issue: (densemc / marginal peer, densemc / straightforward peer). They
 /// were set for N ≈ 10³ and 10⁴; N ≈ 10⁵ has none.
 fn targets(algo: Algo, regime: Regime, n: usize) -> (Option<f64>, Option<f64>) {
-    if n > PLAIN_MAX_N {
-        return (None, None);
-    }
-    let big = n > 2000;
-    match (algo, regime, big) {
-        (Algo::Sa, Regime::Cold, false) => (Some(5.0), None),
-        (Algo::Sa, Regime::Cold, true) => (Some(3.0), Some(30.0)),
-        (Algo::Sa, Regime::Hot, true) => (Some(8.0), Some(30.0)),
-        (Algo::Rsa, _, _) => (Some(3.0), None),
+    let size = match n {
+        0..=2000 => 0,
+        2001..=PLAIN_MAX_N => 1,
+        _ => 2,
+    };
+    match (algo, regime, size) {
+        (Algo::Sa, Regime::Cold, 0) => (Some(5.0), None),
+        (Algo::Sa, Regime::Cold, 1) => (Some(3.0), Some(30.0)),
+        (Algo::Sa, Regime::Cold, _) => (Some(2.0), None),
+        (Algo::Sa, Regime::Hot, 1) => (Some(8.0), Some(30.0)),
+        (Algo::Sa, Regime::Hot, 2) => (Some(8.0), None),
+        (Algo::Rsa | Algo::RsaShared, _, _) => (Some(3.0), None),
         _ => (None, None),
     }
 }
@@ -654,14 +713,19 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(if quick { 1 } else { 3 })
         .max(1);
-    let sizes: Vec<usize> = match std::env::var("PEERS_N").ok().and_then(|s| s.parse().ok()) {
-        Some(n) => vec![n],
-        None => vec![1001, 10001],
+    let sizes: Vec<usize> = match std::env::var("PEERS_N") {
+        Ok(v) => v
+            .split(',')
+            .map(|x| x.trim().parse().expect("PEERS_N: comma-separated sizes"))
+            .collect(),
+        Err(_) => vec![1001, 10001],
     };
     let algos: Vec<Algo> = match std::env::var("PEERS_ONLY").ok().as_deref() {
         Some("sa") => vec![Algo::Sa],
-        Some("rsa") => vec![Algo::Rsa],
-        _ => vec![Algo::Sa, Algo::Rsa],
+        Some("rsa") => vec![Algo::Rsa, Algo::RsaShared],
+        Some("rsa-blocks") => vec![Algo::Rsa],
+        Some("rsa-shared") => vec![Algo::RsaShared],
+        _ => vec![Algo::Sa, Algo::Rsa, Algo::RsaShared],
     };
     if env_flag("PEERS_SCAN") {
         scan(&sizes, &algos);

@@ -10,10 +10,12 @@
 //! - RSA: the coupling table s·ln[cosh(γ(m̄+1))/cosh(γ(m̄−1))] with the same ln cosh formula, one
 //!   permutation per sweep cut into y blocks, replica a visiting block (a + q) mod y in phase q, a replica
 //!   with E = 0 skipping its phase, the run stopping after the phase in which a replica reaches E = 0, or
-//!   after the sweep whose majority-vote centre (ties to +1) has no errors.
+//!   after the sweep whose majority-vote centre (ties to +1) has no errors; or, with `shared`
+//!   (`rsa::Visit::Shared`), replicas 0..y−1 in turn at each site of the permutation, stopping at once
+//!   when one reaches E = 0.
 //!
-//! The centre's error count is a callback: the benchmark passes `densemc::model::fast::errors` to the peers
-//! and to densemc alike, so that this per-sweep check costs the same in every implementation (see
+//! The centre's error count is a callback: the benchmark passes the same one (`mc::tracker::TrackedErrors`)
+//! to the peers and to densemc alike, so that this per-sweep check costs the same in every implementation (see
 //! benches/peers.rs).
 
 use densemc::mc::run::{metropolis, sweep_sites};
@@ -121,6 +123,7 @@ pub fn rsa<P: Peer>(
     schedule: &Schedule,
     max_sweeps: u64,
     seed: u64,
+    shared: bool,
 ) -> (Run, Vec<i8>, i64) {
     let y = reps.len();
     let n = reps[0].n();
@@ -140,7 +143,27 @@ pub fn rsa<P: Peer>(
         let (beta, gamma) = schedule.at(sweeps);
         sweep_sites(Order::Permutation, n, &mut order_rng, &mut perm);
         let table = coupling_table(y, gamma);
-        for q in 0..y {
+        // Shared visit (`rsa::Visit::Shared`): replica 0, 1, …, y−1 in turn at each site of the permutation.
+        let phases = if shared { 0 } else { y };
+        'sites: for &j in perm.iter().take(if shared { n } else { 0 }) {
+            for (st, r) in reps.iter_mut().zip(rngs.iter_mut()) {
+                proposals += 1;
+                let s = st.weights()[j];
+                let mbar = m[j] - s as i32;
+                let coupling = s as f64 * table[((mbar + y as i32 - 1) / 2) as usize];
+                let x = beta * st.delta_energy(j) as f64 + coupling;
+                if metropolis(x, r) {
+                    st.flip(j);
+                    m[j] -= 2 * s as i32;
+                    accepted += 1;
+                    if st.energy() == 0 {
+                        done = true;
+                        break 'sites;
+                    }
+                }
+            }
+        }
+        for q in 0..phases {
             for a in 0..y {
                 let blk = (a + q) % y;
                 let sites = &perm[blk * n / y..(blk + 1) * n / y];
