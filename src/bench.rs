@@ -5,8 +5,8 @@
 //! - kernel throughput of the evaluator `model::fast::errors` per dispatch path, in bits of the pattern
 //!   matrix per ns;
 //! - memory bandwidth: one `popcount` pass over a buffer much larger than the caches (GB/s);
-//! - SA and RSA (y = 5, γ = 0.5, traced centre) proposals per second on the binary perceptron with the
-//!   error count, *hot* (random labels and weights, β = 0.5 / 0.3 / 0.15 at N ≈ 10³ / 10⁴ / 10⁵: ≈ 30 %
+//! - SA and RSA (y = 5, γ = 0.5, traced centre; RSA in both proposal orders, `blocks` and `shared`)
+//!   proposals per second on the binary perceptron with the error count, *hot* (random labels and weights, β = 0.5 / 0.3 / 0.15 at N ≈ 10³ / 10⁴ / 10⁵: ≈ 30 %
 //!   acceptance) and *cold* (teacher instance, start 3 % away from the teacher, burned in, β = 1.6 / 0.8 at
 //!   N ≈ 10³ / 10⁴ and 0.43 (SA) / 0.36 (RSA) at N ≈ 10⁵: ≈ 1 %), the regimes of benches/peers.rs;
 //! - thread scaling of RSA (y = 4, hot, N = 10001) from 1 to all threads.
@@ -17,6 +17,7 @@ use crate::bits::{Kernels, Path};
 use crate::error::Result;
 use crate::mc::rsa::{self, Centre};
 use crate::mc::{sa, EnergyKind, Order, Ramp, Schedule, State};
+use crate::mc::tracker::TrackedErrors;
 use crate::model::{self, fast};
 use crate::rng;
 use crate::weights::Weights;
@@ -25,8 +26,9 @@ use std::time::Instant;
 
 /// Version 2: β per size for N ≈ 10⁵ (hot 0.15, cold 0.43 for SA and 0.36 for RSA) and a burn-in of the
 /// cold regime (see [`beta`] and [`burn_sweeps`]); version 1 ran N = 100001 at the β of N = 10⁴, where its
-/// cold regime accepted nothing. Between the versions only the evaluator, memory and hot figures at
-/// N ≤ 10⁴ compare.
+/// cold regime accepted nothing. Version 2 also measures RSA in the `shared` proposal order, and counts
+/// the centre's errors incrementally as `solve` does. Between the versions only the evaluator, memory and
+/// hot SA figures at N ≤ 10⁴ compare.
 pub const SUITE_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, Serialize)]
@@ -200,7 +202,9 @@ fn mc_lanes<L: Lane>(
             kern,
         )?);
     }
-    let ce = |w: &Weights| fast::errors(inst, w, kern) as i64;
+    // The centre's errors as `solve` keeps them (tracked incrementally).
+    let tracked = std::sync::Mutex::new(TrackedErrors::<L>::new(inst, kern));
+    let ce = |w: &Weights| tracked.lock().expect("centre tracker").errors(w);
     let mut run = |sweeps: u64, seed: u64| -> (u64, u64) {
         let out = if algo == "sa" {
             sa::anneal(
@@ -219,7 +223,11 @@ fn mc_lanes<L: Lane>(
                 order: Order::Permutation,
                 seed,
                 parallel: threads > 1,
-                visit: rsa::Visit::Blocks,
+                visit: if algo == "rsa-shared" {
+                    rsa::Visit::Shared
+                } else {
+                    rsa::Visit::Blocks
+                },
             };
             rsa::anneal(&mut reps, &ce, &sched, params, None, &mut |_| true)
         };
@@ -285,7 +293,7 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<BenchReport> {
     let memory_gb_per_s = (words * 8) as f64 / t / 1e9;
     let mut mc = Vec::new();
     for &n in sizes {
-        for algo in ["sa", "rsa"] {
+        for algo in ["sa", "rsa", "rsa-shared"] {
             for cold in [false, true] {
                 progress(&format!(
                     "{algo} {} N={n}",

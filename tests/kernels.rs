@@ -1,6 +1,6 @@
 //! Every kernel path against plain per-bit definitions, on random inputs of many sizes.
 
-use densemc::bits::{words_for_bits, DeltaRows, Kernels, Lane, Path, STRIPE};
+use densemc::bits::{words_for_bits, DeltaRows, Kernels, Lane, Path, SiteRows, STRIPE};
 use proptest::prelude::*;
 
 fn bit(row: &[u64], mu: usize) -> u64 {
@@ -74,30 +74,21 @@ proptest! {
     }
 
     #[test]
-    fn delta_each_matches_delta_per_replica(
-        stripes in 1usize..7, k in 1usize..4, n_unit in 1usize..70, y in 1usize..11, seed: u64,
-        prefetch: bool,
-    ) {
-        let (s, n) = (stripes * STRIPE, k * n_unit);
-        let (cols, labels) = (words(seed ^ 2, n * s), words(seed ^ 3, s));
-        let cneg: Vec<u64> = (0..k).map(|l| if (seed >> l) & 1 == 1 { !0 } else { 0 }).collect();
-        // Per replica: its own A, B and weights.
-        let reps: Vec<(Vec<u64>, Vec<u64>, Vec<u64>)> = (0..y as u64)
-            .map(|a| (words(seed ^ (10 + a), k * s), words(seed ^ (30 + a), k * s), words(seed ^ (50 + a), n.div_ceil(64))))
+    fn delta_each_matches_delta_per_replica(stripes in 1usize..7, y in 0usize..11, seed: u64) {
+        let s = stripes * STRIPE;
+        let (col, lab, next) = (words(seed ^ 2, s), words(seed ^ 3, s), words(seed ^ 4, s));
+        // Per replica: its own A, B and fill.
+        let rows: Vec<(Vec<u64>, Vec<u64>, u64)> = (0..y as u64)
+            .map(|a| (words(seed ^ (10 + a), s), words(seed ^ (30 + a), s), if (seed >> a) & 1 == 1 { !0 } else { 0 }))
             .collect();
-        let rows: Vec<DeltaRows> = reps.iter().map(|(a, b, w)| DeltaRows {
-            a, b, cols: &cols, labels: &labels, w, cneg: &cneg, stride: s, n_unit, prefetch,
-        }).collect();
+        let reps: Vec<SiteRows> = rows.iter().map(|(a, b, f)| SiteRows { a, b, fill: *f }).collect();
         let generic = Kernels::get(Path::Generic).unwrap();
-        for i in [0, n / 2, n - 1] {
-            let want: Vec<i64> = rows.iter().map(|r| {
-                let (a, b, col, fill) = r.site(i);
-                generic.delta(a, b, col, &labels, fill)
-            }).collect();
-            for kern in paths() {
+        let want: Vec<i64> = rows.iter().map(|(a, b, f)| generic.delta(a, b, &col, &lab, *f)).collect();
+        for kern in paths() {
+            for nx in [None, Some(&next[..])] {
                 let mut got = vec![i64::MIN; y];
-                kern.delta_each(&rows, i, Some((i + 1) % n), &mut got);
-                prop_assert_eq!(&got, &want, "path {} site {}", kern.path(), i);
+                kern.delta_each(&reps, &col, &lab, nx, &mut got);
+                prop_assert_eq!(&got, &want, "path {}", kern.path());
             }
         }
     }

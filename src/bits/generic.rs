@@ -5,7 +5,7 @@
 //! All bit rows have a length that is a multiple of [`STRIPE`](super::STRIPE) words, and lane slices hold
 //! 64 lanes per word of the bit rows they pair with.
 
-use super::{DeltaRows, Lane, PREFETCH_AHEAD, STRIPE};
+use super::{DeltaRows, Lane, SiteRows, PREFETCH_AHEAD, STRIPE};
 
 /// ΔE kernel: Σ_w popcnt(a_w & !y_w) − popcnt(b_w & y_w), with y = col ^ lab ^ fill.
 #[inline(always)]
@@ -41,16 +41,21 @@ pub fn scan<F: FnMut(usize, i64) -> bool>(
     None
 }
 
-/// ΔE of flipping site i in each replica (one [`DeltaRows`] per replica of one instance), into `out`:
-/// [`delta`] on each replica's rows. `next` names the site that comes next (a prefetch hint).
+/// ΔE of flipping one site in each replica: `out[r]` = [`delta`] of (`reps[r].a`, `reps[r].b`, `col`,
+/// `lab`, `reps[r].fill`). `next` (the next site's column) is prefetched first.
 #[inline(always)]
-pub fn delta_each(rows: &[DeltaRows], i: usize, next: Option<usize>, out: &mut [i64]) {
-    if let (Some(r), Some(j)) = (rows.first(), next) {
-        r.prefetch(j);
+pub fn delta_each(
+    reps: &[SiteRows],
+    col: &[u64],
+    lab: &[u64],
+    next: Option<&[u64]>,
+    out: &mut [i64],
+) {
+    if let Some(nx) = next {
+        super::prefetch(nx);
     }
-    for (o, r) in out.iter_mut().zip(rows) {
-        let (a, b, col, fill) = r.site(i);
-        *o = delta(a, b, col, r.labels, fill);
+    for (o, r) in out.iter_mut().zip(reps) {
+        *o = delta(r.a, r.b, col, lab, r.fill);
     }
 }
 

@@ -17,7 +17,7 @@ mod x86_64;
 
 pub use aligned::{valid_mask, words_for_bits, AlignedWords, STRIPE};
 pub use lane::Lane;
-pub use scan::{DeltaRows, PREFETCH_AHEAD};
+pub use scan::{prefetch, DeltaRows, SiteRows, PREFETCH_AHEAD};
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -286,18 +286,25 @@ impl Kernels {
         }
     }
 
-    /// ΔE of flipping site i in each of several replicas of one instance (one [`DeltaRows`] each), into
-    /// `out[a]`: the column ξ_i is read once for all. `next` is the site that comes next, prefetched
-    /// while this one is counted (when the rows ask for prefetching).
+    /// ΔE of flipping one site in each of several replicas: `out[r]` = [`Kernels::delta`] of
+    /// (`reps[r].a`, `reps[r].b`, `col`, `lab`, `reps[r].fill`), reading the column once for all. `next`,
+    /// the column of the site that comes next, is prefetched meanwhile (a hint).
     #[inline]
-    pub fn delta_each(&self, rows: &[DeltaRows], i: usize, next: Option<usize>, out: &mut [i64]) {
+    pub fn delta_each(
+        &self,
+        reps: &[SiteRows],
+        col: &[u64],
+        lab: &[u64],
+        next: Option<&[u64]>,
+        out: &mut [i64],
+    ) {
         match self.path {
             // SAFETY: a table of these paths exists only after the CPU was found to support them.
             #[cfg(target_arch = "x86_64")]
-            Path::Avx512 => unsafe { x86_64::avx512::delta_each(rows, i, next, out) },
+            Path::Avx512 => unsafe { x86_64::avx512::delta_each(reps, col, lab, next, out) },
             #[cfg(target_arch = "x86_64")]
-            Path::Avx2 => unsafe { x86_64::avx2::delta_each(rows, i, next, out) },
-            _ => generic::delta_each(rows, i, next, out),
+            Path::Avx2 => unsafe { x86_64::avx2::delta_each(reps, col, lab, next, out) },
+            _ => generic::delta_each(reps, col, lab, next, out),
         }
     }
 

@@ -87,18 +87,34 @@ impl<'a> DeltaRows<'a> {
     /// Prefetches column ξ_i into the cache (a hint: no effect on results; nothing on other architectures).
     #[inline(always)]
     pub fn prefetch(&self, i: usize) {
-        #[cfg(target_arch = "x86_64")]
-        if !self.prefetch {
-        } else if let Some(col) = self.cols.get(i * self.stride..(i + 1) * self.stride) {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            for line in col.chunks(8) {
-                // SAFETY: a prefetch of an address inside a live slice; SSE is in the x86-64 baseline.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
+        if self.prefetch {
+            if let Some(col) = self.cols.get(i * self.stride..(i + 1) * self.stride) {
+                prefetch(col);
             }
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = i;
     }
+}
+
+/// One replica's part of a ΔE at a given site: its rows A_l, B_l (l the site's unit) and the fill
+/// W_i ⊕ [c_l = −1]; the column ξ_i and σ are shared by all replicas.
+#[derive(Clone, Copy, Debug)]
+pub struct SiteRows<'a> {
+    pub a: &'a [u64],
+    pub b: &'a [u64],
+    pub fill: u64,
+}
+
+/// Prefetches `words` into the cache (a hint: no effect on results; nothing on other architectures).
+#[inline(always)]
+pub fn prefetch(words: &[u64]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in words.chunks(8) {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch of an address inside a live slice; SSE is in the x86-64 baseline.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = words;
 }
 
 /// How many proposals ahead the column is prefetched.

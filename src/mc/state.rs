@@ -19,7 +19,7 @@
 //! An accepted move updates unit l's P lanes and masks with one SIMD pass, then the output masks.
 
 use crate::arch::Activation;
-use crate::bits::{valid_mask, DeltaRows, Kernels, Lane};
+use crate::bits::{valid_mask, DeltaRows, Kernels, Lane, SiteRows};
 use crate::error::{Error, Result};
 use crate::instance::Instance;
 use crate::model::{reference, Fields};
@@ -414,10 +414,25 @@ impl<L: Lane> Replica for State<'_, L> {
 
     fn delta_each(reps: &[Self], i: usize, next: Option<usize>, out: &mut [i64]) {
         let Some(r0) = reps.first() else { return };
+        let (inst, s) = (r0.inst, r0.stride);
+        let next = next.filter(|_| r0.prefetch).map(|j| inst.col(j));
         // Up to 8 replicas per kernel call, without allocating.
         for (chunk, o) in reps.chunks(8).zip(out.chunks_mut(8)) {
-            let rows: [DeltaRows; 8] = std::array::from_fn(|a| chunk.get(a).unwrap_or(r0).rows());
-            r0.kern.delta_each(&rows[..chunk.len()], i, next, o);
+            let mut rows = [SiteRows {
+                a: &[],
+                b: &[],
+                fill: 0,
+            }; 8];
+            for (slot, r) in rows.iter_mut().zip(chunk) {
+                let (l, fill) = r.unit_fill(i);
+                *slot = SiteRows {
+                    a: &r.a[l * s..(l + 1) * s],
+                    b: &r.b[l * s..(l + 1) * s],
+                    fill,
+                };
+            }
+            r0.kern
+                .delta_each(&rows[..chunk.len()], inst.col(i), inst.labels(), next, o);
         }
     }
 

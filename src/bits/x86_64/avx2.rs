@@ -4,7 +4,7 @@
 //! of the same source (see docs/performance.md), so this module is a recompilation, not a second source.
 //! Safety (all functions): the CPU must support `avx2`, `popcnt`, `bmi1` and `bmi2`.
 
-use crate::bits::{generic, DeltaRows, Lane, STRIPE};
+use crate::bits::{generic, DeltaRows, Lane, SiteRows, STRIPE};
 
 #[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
 pub unsafe fn delta(a: &[u64], b: &[u64], col: &[u64], lab: &[u64], fill: u64) -> i64 {
@@ -21,8 +21,14 @@ pub unsafe fn scan<F: FnMut(usize, i64) -> bool>(
 }
 
 #[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
-pub unsafe fn delta_each(rows: &[DeltaRows], i: usize, next: Option<usize>, out: &mut [i64]) {
-    generic::delta_each(rows, i, next, out)
+pub unsafe fn delta_each(
+    reps: &[SiteRows],
+    col: &[u64],
+    lab: &[u64],
+    next: Option<&[u64]>,
+    out: &mut [i64],
+) {
+    generic::delta_each(reps, col, lab, next, out)
 }
 
 #[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]

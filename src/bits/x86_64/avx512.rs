@@ -5,7 +5,7 @@
 //! are as documented in `bits::generic` (bit rows a multiple of 8 words, 64 lanes per word). Every pointer
 //! read or written below stays inside the slice it came from: loops run over whole words/stripes only.
 
-use crate::bits::{DeltaRows, PREFETCH_AHEAD, STRIPE};
+use crate::bits::{DeltaRows, SiteRows, PREFETCH_AHEAD, STRIPE};
 use std::arch::x86_64::*;
 
 const XOR3: i32 = 0x96;
@@ -88,46 +88,54 @@ pub unsafe fn scan<F: FnMut(usize, i64) -> bool>(
     None
 }
 
-/// See `generic::delta_each`: the ΔE of site i in each replica, with ξ_i ⊕ σ computed once per stripe for
-/// up to four replicas at a time, and the column of site `next` prefetched one line per stripe.
+/// See `generic::delta_each`: ξ ⊕ σ computed once per stripe for up to four replicas at a time, and the
+/// next column prefetched one line per stripe.
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
-pub unsafe fn delta_each(rows: &[DeltaRows], i: usize, next: Option<usize>, out: &mut [i64]) {
-    let Some(r0) = rows.first() else { return };
-    let (n, s) = (r0.sites(), r0.stride);
-    for r in rows {
-        r.validate();
-        assert!(
-            r.stride == s && r.cols.as_ptr() == r0.cols.as_ptr() && r.labels.as_ptr() == r0.labels.as_ptr(),
-            "replicas of different instances"
-        );
-    }
-    assert!(i < n && out.len() >= rows.len(), "site {i} out of range");
-    let mut pf = match next {
-        Some(j) if r0.prefetch && j < n => r0.cols.as_ptr().add(j * s),
-        _ => std::ptr::null(),
-    };
+pub unsafe fn delta_each(
+    reps: &[SiteRows],
+    col: &[u64],
+    lab: &[u64],
+    next: Option<&[u64]>,
+    out: &mut [i64],
+) {
+    let s = col.len() / STRIPE * STRIPE;
+    assert!(
+        lab.len() >= s
+            && out.len() >= reps.len()
+            && next.is_none_or(|x| x.len() >= s)
+            && reps.iter().all(|r| r.a.len() >= s && r.b.len() >= s),
+        "ΔE rows shorter than the column"
+    );
+    let mut pf = next.map_or(std::ptr::null(), |x| x.as_ptr());
     let mut g = 0;
-    while g < rows.len() {
-        let group = &rows[g..rows.len().min(g + 4)];
+    while g < reps.len() {
+        let group = &reps[g..reps.len().min(g + 4)];
         let got = match group.len() {
-            1 => delta_group::<1>(group, i, pf),
-            2 => delta_group::<2>(group, i, pf),
-            3 => delta_group::<3>(group, i, pf),
-            _ => delta_group::<4>(group, i, pf),
+            1 => delta_group::<1>(group, col.as_ptr(), lab.as_ptr(), s, pf),
+            2 => delta_group::<2>(group, col.as_ptr(), lab.as_ptr(), s, pf),
+            3 => delta_group::<3>(group, col.as_ptr(), lab.as_ptr(), s, pf),
+            _ => delta_group::<4>(group, col.as_ptr(), lab.as_ptr(), s, pf),
         };
-        out[g..g + group.len()].copy_from_slice(&got[..group.len()]);
+        for (o, &d) in out[g..].iter_mut().zip(&got[..group.len()]) {
+            *o = d;
+        }
         pf = std::ptr::null();
         g += 4;
     }
 }
 
+/// ΔE of G replicas over `s` words (checked by the caller), prefetching `pf` (unless null) as it goes.
 #[inline(always)]
-unsafe fn delta_group<const G: usize>(rows: &[DeltaRows], i: usize, pf: *const u64) -> [i64; 4] {
-    let s = rows[0].stride;
-    let lab = rows[0].labels.as_ptr();
-    let site: [_; G] = std::array::from_fn(|r| rows[r].site_ptrs(i));
-    let f: [__m512i; G] = std::array::from_fn(|r| _mm512_set1_epi64(site[r].3 as i64));
-    let col = site[0].2;
+unsafe fn delta_group<const G: usize>(
+    reps: &[SiteRows],
+    col: *const u64,
+    lab: *const u64,
+    s: usize,
+    pf: *const u64,
+) -> [i64; 4] {
+    let f: [__m512i; G] = std::array::from_fn(|r| _mm512_set1_epi64(reps[r].fill as i64));
+    let a: [*const u64; G] = std::array::from_fn(|r| reps[r].a.as_ptr());
+    let b: [*const u64; G] = std::array::from_fn(|r| reps[r].b.as_ptr());
     let mut acc = [_mm512_setzero_si512(); G];
     let mut w = 0;
     while w < s {
@@ -140,8 +148,8 @@ unsafe fn delta_group<const G: usize>(rows: &[DeltaRows], i: usize, pf: *const u
         );
         for r in 0..G {
             let y = _mm512_xor_si512(z, f[r]);
-            let up = _mm512_popcnt_epi64(_mm512_andnot_si512(y, _mm512_loadu_si512(site[r].0.add(w).cast())));
-            let down = _mm512_popcnt_epi64(_mm512_and_si512(y, _mm512_loadu_si512(site[r].1.add(w).cast())));
+            let up = _mm512_popcnt_epi64(_mm512_andnot_si512(y, _mm512_loadu_si512(a[r].add(w).cast())));
+            let down = _mm512_popcnt_epi64(_mm512_and_si512(y, _mm512_loadu_si512(b[r].add(w).cast())));
             acc[r] = _mm512_add_epi64(acc[r], _mm512_sub_epi64(up, down));
         }
         w += STRIPE;
