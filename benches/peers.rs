@@ -675,7 +675,9 @@ fn targets(algo: Algo, regime: Regime, n: usize) -> (Option<f64>, Option<f64>) {
         (Algo::Sa, Regime::Cold, _) => (Some(2.0), None),
         (Algo::Sa, Regime::Hot, 1) => (Some(8.0), Some(30.0)),
         (Algo::Sa, Regime::Hot, 2) => (Some(8.0), None),
-        (Algo::Rsa | Algo::RsaShared, _, _) => (Some(3.0), None),
+        // The issue sets 3× for RSA at N = 10⁵; the default (blocks) order is held to it at every size.
+        // The shared order exists for instances beyond the caches, so it is held to it at N ≈ 10⁵ only.
+        (Algo::Rsa, _, _) | (Algo::RsaShared, _, 2) => (Some(3.0), None),
         _ => (None, None),
     }
 }
