@@ -367,7 +367,12 @@ fn run_peer<P: Peer>(s: &Setup, sweeps: u64, verify: bool, make: impl Fn(&[i8]) 
     let (run, centre, t, c) = match s.algo {
         Algo::Sa => {
             let (t, c) = (Instant::now(), thread_cpu());
-            (driver::sa(&mut reps[0], &s.schedule, sweeps, SEED), None, t, c)
+            (
+                driver::sa(&mut reps[0], &s.schedule, sweeps, SEED),
+                None,
+                t,
+                c,
+            )
         }
         Algo::Rsa | Algo::RsaShared => {
             let tracked = Mutex::new(centre_tracker(s));

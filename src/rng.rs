@@ -102,7 +102,16 @@ mod tests {
     #[test]
     fn threshold_decides_like_uniform() {
         let mut r = stream(9, "t", 0);
-        let ps = [0.0, 1e-300, 2f64.powi(-53), 3.0 * 2f64.powi(-54), 0.25, 0.3, 0.999, 1.0];
+        let ps = [
+            0.0,
+            1e-300,
+            2f64.powi(-53),
+            3.0 * 2f64.powi(-54),
+            0.25,
+            0.3,
+            0.999,
+            1.0,
+        ];
         for _ in 0..20_000 {
             let x = r.next_u64();
             let u = (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64);

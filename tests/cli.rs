@@ -1076,14 +1076,43 @@ fn generate_picks_binary_for_large_instances() {
     let dir = TempDir::new("genfmt");
     let (small, large) = (dir.path("small"), dir.path("large"));
     // N·P = 101·51 entries: text; 13001·7801 > 10⁸: binary, unless --format says otherwise.
-    let o = ok(&["generate", "--n", "101", "--alpha", "0.5", "--out", s(&small)]);
+    let o = ok(&[
+        "generate",
+        "--n",
+        "101",
+        "--alpha",
+        "0.5",
+        "--out",
+        s(&small),
+    ]);
     assert!(o.contains("text format"), "{o}");
-    let o = ok(&["generate", "--n", "13001", "--alpha", "0.6", "--out", s(&large)]);
+    let o = ok(&[
+        "generate",
+        "--n",
+        "13001",
+        "--alpha",
+        "0.6",
+        "--out",
+        s(&large),
+    ]);
     assert!(o.contains("binary format"), "{o}");
     let head = std::fs::read(&large).unwrap();
     assert!(head.starts_with(b"DMCINST\0"));
-    assert!(head.len() < 13001 * 7801 / 4, "a binary file is ~N·P/8 bytes");
-    let o = ok(&["generate", "--n", "101", "--alpha", "0.5", "--format", "binary", "--out", s(&small)]);
+    assert!(
+        head.len() < 13001 * 7801 / 4,
+        "a binary file is ~N·P/8 bytes"
+    );
+    let o = ok(&[
+        "generate",
+        "--n",
+        "101",
+        "--alpha",
+        "0.5",
+        "--format",
+        "binary",
+        "--out",
+        s(&small),
+    ]);
     assert!(o.contains("binary format"), "{o}");
     assert!(std::fs::read(&small).unwrap().starts_with(b"DMCINST\0"));
 }

@@ -197,7 +197,10 @@ fn easy_instances_are_solved_and_reverified() {
             ..cfg(Algo::Rsa, energy, 3000, 1, Centre::Traced, 1)
         };
         let s = solve(&inst, None, &shared, &mut |_| true).unwrap();
-        assert!(s.solved, "{arch} α={alpha}: RSA (shared visit) did not solve an easy instance");
+        assert!(
+            s.solved,
+            "{arch} α={alpha}: RSA (shared visit) did not solve an easy instance"
+        );
         let r = solve(
             &inst,
             None,

@@ -78,7 +78,9 @@ fn exercise_lanes<L: Lane>(
 /// for every site, in order, and stops exactly at the proposal the caller accepts.
 fn scan_agrees<L: Lane>(st: &mut State<'_, L>, r: &mut rng::Rng, n: usize) {
     let len = 1 + (r.next_u64() % 40) as usize;
-    let sites: Vec<usize> = (0..len).map(|_| (r.next_u64() % n as u64) as usize).collect();
+    let sites: Vec<usize> = (0..len)
+        .map(|_| (r.next_u64() % n as u64) as usize)
+        .collect();
     let stop = (r.next_u64() % 50) as usize;
     let mut seen = Vec::new();
     let hit = st.scan(&sites, |i, de| {

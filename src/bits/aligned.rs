@@ -24,7 +24,10 @@ impl AlignedWords {
         let nblocks = len.div_ceil(STRIPE);
         let mut blocks: Vec<Block> = Vec::new();
         blocks.try_reserve_exact(nblocks)?;
-        advise_huge_pages(blocks.as_mut_ptr().cast(), nblocks * std::mem::size_of::<Block>());
+        advise_huge_pages(
+            blocks.as_mut_ptr().cast(),
+            nblocks * std::mem::size_of::<Block>(),
+        );
         blocks.resize(nblocks, Block::default());
         Ok(Self { blocks })
     }

@@ -33,7 +33,11 @@ impl<'a> DeltaRows<'a> {
     #[inline(always)]
     pub fn site(&self, i: usize) -> (&'a [u64], &'a [u64], &'a [u64], u64) {
         let s = self.stride;
-        let l = if self.cneg.len() == 1 { 0 } else { i / self.n_unit };
+        let l = if self.cneg.len() == 1 {
+            0
+        } else {
+            i / self.n_unit
+        };
         let fill = ((self.w[i / 64] >> (i % 64)) & 1).wrapping_neg() ^ self.cneg[l];
         (
             &self.a[l * s..(l + 1) * s],
@@ -73,7 +77,11 @@ impl<'a> DeltaRows<'a> {
     #[inline(always)]
     pub unsafe fn site_ptrs(&self, i: usize) -> (*const u64, *const u64, *const u64, u64) {
         let s = self.stride;
-        let l = if self.cneg.len() == 1 { 0 } else { i / self.n_unit };
+        let l = if self.cneg.len() == 1 {
+            0
+        } else {
+            i / self.n_unit
+        };
         let fill = ((*self.w.get_unchecked(i / 64) >> (i % 64)) & 1).wrapping_neg()
             ^ *self.cneg.get_unchecked(l);
         (

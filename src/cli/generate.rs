@@ -46,11 +46,13 @@ pub fn run(a: Args) -> Result<()> {
         fsio::human_bytes(Instance::memory_for(a.n, p))
     );
     let (inst, _) = model::generate(arch, a.alpha, a.seed, a.teacher)?;
-    let format = a.format.unwrap_or(if a.n as u64 * p as u64 > TEXT_MAX_ENTRIES {
-        Format::Binary
-    } else {
-        Format::Text
-    });
+    let format = a
+        .format
+        .unwrap_or(if a.n as u64 * p as u64 > TEXT_MAX_ENTRIES {
+            Format::Binary
+        } else {
+            Format::Text
+        });
     inst.write(&a.out, format)?;
     outln!(
         "wrote {} ({} format, {arch} P={p} α={:.4} checksum {:016x})",

@@ -209,7 +209,11 @@ fn phase<R: Replica>(
                     &sites[k..],
                     #[inline(always)]
                     |j, de| {
-                        let s = if (w[j / 64] >> (j % 64)) & 1 == 1 { -1 } else { 1 };
+                        let s = if (w[j / 64] >> (j % 64)) & 1 == 1 {
+                            -1
+                        } else {
+                            1
+                        };
                         coupling.accept(beta, de, j, s, m, rng)
                     },
                 );

@@ -54,7 +54,11 @@ pub trait Replica: Send {
     /// A run of proposals at `sites`, in order, changing nothing: hands ΔE_i to `accept(i, ΔE_i)` until it
     /// returns true and returns that proposal's position in `sites` and its ΔE (`None`: all rejected).
     /// The caller then flips. [`State`] runs the whole loop in one dispatched kernel.
-    fn scan<F: FnMut(usize, i64) -> bool>(&self, sites: &[usize], mut accept: F) -> Option<(usize, i64)>
+    fn scan<F: FnMut(usize, i64) -> bool>(
+        &self,
+        sites: &[usize],
+        mut accept: F,
+    ) -> Option<(usize, i64)>
     where
         Self: Sized,
     {
@@ -437,7 +441,11 @@ impl<L: Lane> Replica for State<'_, L> {
     }
 
     #[inline]
-    fn scan<F: FnMut(usize, i64) -> bool>(&self, sites: &[usize], accept: F) -> Option<(usize, i64)> {
+    fn scan<F: FnMut(usize, i64) -> bool>(
+        &self,
+        sites: &[usize],
+        accept: F,
+    ) -> Option<(usize, i64)> {
         self.kern.scan(&self.rows(), sites, accept)
     }
 

@@ -148,8 +148,12 @@ unsafe fn delta_group<const G: usize>(
         );
         for r in 0..G {
             let y = _mm512_xor_si512(z, f[r]);
-            let up = _mm512_popcnt_epi64(_mm512_andnot_si512(y, _mm512_loadu_si512(a[r].add(w).cast())));
-            let down = _mm512_popcnt_epi64(_mm512_and_si512(y, _mm512_loadu_si512(b[r].add(w).cast())));
+            let up = _mm512_popcnt_epi64(_mm512_andnot_si512(
+                y,
+                _mm512_loadu_si512(a[r].add(w).cast()),
+            ));
+            let down =
+                _mm512_popcnt_epi64(_mm512_and_si512(y, _mm512_loadu_si512(b[r].add(w).cast())));
             acc[r] = _mm512_add_epi64(acc[r], _mm512_sub_epi64(up, down));
         }
         w += STRIPE;
