@@ -25,13 +25,40 @@ pub unsafe fn delta(a: &[u64], b: &[u64], col: &[u64], lab: &[u64], fill: u64) -
 #[inline(always)]
 unsafe fn delta_body(a: &[u64], b: &[u64], col: &[u64], lab: &[u64], fill: u64) -> i64 {
     let n = a.len().min(b.len()).min(col.len()).min(lab.len()) / STRIPE * STRIPE;
+    count(
+        a.as_ptr(),
+        b.as_ptr(),
+        col.as_ptr(),
+        lab.as_ptr(),
+        fill,
+        n,
+        std::ptr::null(),
+    )
+}
+
+/// ΔE over `s` words (a multiple of [`STRIPE`], in bounds of every pointer: checked by the caller),
+/// prefetching the `s` words at `pf` one line per stripe unless it is null.
+#[inline(always)]
+unsafe fn count(
+    a: *const u64,
+    b: *const u64,
+    col: *const u64,
+    lab: *const u64,
+    fill: u64,
+    s: usize,
+    pf: *const u64,
+) -> i64 {
     let f = _mm512_set1_epi64(fill as i64);
     let mut acc = _mm512_setzero_si512();
     let mut w = 0;
-    while w < n {
-        let y = _mm512_ternarylogic_epi64::<XOR3>(ld(col, w), ld(lab, w), f);
-        let up = _mm512_popcnt_epi64(_mm512_andnot_si512(y, ld(a, w)));
-        let down = _mm512_popcnt_epi64(_mm512_and_si512(y, ld(b, w)));
+    while w < s {
+        if !pf.is_null() {
+            _mm_prefetch::<_MM_HINT_T0>(pf.add(w).cast());
+        }
+        let ldp = |p: *const u64| _mm512_loadu_si512(p.add(w).cast());
+        let y = _mm512_ternarylogic_epi64::<XOR3>(ldp(col), ldp(lab), f);
+        let up = _mm512_popcnt_epi64(_mm512_andnot_si512(y, ldp(a)));
+        let down = _mm512_popcnt_epi64(_mm512_and_si512(y, ldp(b)));
         acc = _mm512_add_epi64(acc, _mm512_sub_epi64(up, down));
         w += STRIPE;
     }
@@ -66,21 +93,7 @@ pub unsafe fn scan<F: FnMut(usize, i64) -> bool>(
             _ => std::ptr::null(),
         };
         let (a, b, col, fill) = rows.site_ptrs(i);
-        let f = _mm512_set1_epi64(fill as i64);
-        let mut acc = _mm512_setzero_si512();
-        let mut w = 0;
-        while w < s {
-            if !next.is_null() {
-                _mm_prefetch::<_MM_HINT_T0>(next.add(w).cast());
-            }
-            let ldp = |p: *const u64| _mm512_loadu_si512(p.add(w).cast());
-            let y = _mm512_ternarylogic_epi64::<XOR3>(ldp(col), ldp(lab), f);
-            let up = _mm512_popcnt_epi64(_mm512_andnot_si512(y, ldp(a)));
-            let down = _mm512_popcnt_epi64(_mm512_and_si512(y, ldp(b)));
-            acc = _mm512_add_epi64(acc, _mm512_sub_epi64(up, down));
-            w += STRIPE;
-        }
-        let de = _mm512_reduce_add_epi64(acc);
+        let de = count(a, b, col, lab, fill, s, next);
         if accept(i, de) {
             return Some((k, de));
         }
