@@ -1,8 +1,8 @@
 //! The fast evaluator against the reference, on every kernel path, for all three architectures.
 
-use densemc::arch::{Activation, Arch};
 use densemc::bits::{Kernels, Path};
 use densemc::model::{self, fast, reference};
+use densemc::model::{Activation, Arch};
 use densemc::rng;
 use densemc::weights::Weights;
 use proptest::prelude::*;

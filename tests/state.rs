@@ -1,9 +1,9 @@
 //! The incremental Monte Carlo state against from-scratch recomputation, through random move sequences.
 
-use densemc::arch::{Activation, Arch};
 use densemc::bits::{Kernels, Lane, Path};
 use densemc::mc::{EnergyKind, Replica, State};
 use densemc::model::{self, reference};
+use densemc::model::{Activation, Arch};
 use densemc::rng;
 use densemc::weights::Weights;
 use rand_core::RngCore;

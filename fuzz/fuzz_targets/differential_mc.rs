@@ -17,7 +17,7 @@
 
 #![no_main]
 
-use densemc::arch::{Activation, Arch};
+use densemc::model::{Activation, Arch};
 use densemc::bits::{Kernels, Lane, Path};
 use densemc::instance::Instance;
 use densemc::mc::{EnergyKind, Replica, State};

@@ -1,5 +1,5 @@
-use densemc::arch::{Activation, Arch};
 use densemc::instance::{pattern_count, Format, Instance};
+use densemc::model::{Activation, Arch};
 use densemc::{fsio, model, Result};
 use std::io::Write;
 use std::path::PathBuf;

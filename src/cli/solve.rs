@@ -1,9 +1,9 @@
-use densemc::arch::{Activation, Arch};
 use densemc::checkpoint::Checkpoint;
 use densemc::fsio::write_atomic;
 use densemc::instance::Instance;
 use densemc::mc::rsa::{Centre, Visit};
 use densemc::mc::{EnergyKind, Order, Progress, Ramp, Schedule};
+use densemc::model::{Activation, Arch};
 use densemc::solve::{solve_from, Algo, Config, InstanceInfo};
 use densemc::{model, Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};

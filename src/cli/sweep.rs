@@ -1,5 +1,5 @@
 use super::solve::SearchArgs;
-use densemc::arch::Activation;
+use densemc::model::Activation;
 use densemc::solve::Algo;
 use densemc::study::grid::{parse_f64_grid, parse_usize_grid};
 use densemc::study::mpi::{self, Mpi};

@@ -2,7 +2,7 @@
 //! so W* is a solution. The teacher is drawn from stream ("teacher", 0). For ReLU units a pattern with
 //! h*^μ = 0 (a tie, an error whatever its label) is redrawn from stream ("retie", μ) until h*^μ ≠ 0.
 
-use super::{fast, output_of};
+use super::fast;
 use crate::bits::Kernels;
 use crate::error::{Error, Result};
 use crate::instance::Instance;
@@ -28,7 +28,7 @@ pub fn relabel(inst: &mut Instance, seed: u64) -> Result<Weights> {
                 )));
             }
             let mut word = 0u64;
-            for i in 0..arch.n {
+            for i in 0..arch.inputs() {
                 if i % 64 == 0 {
                     word = r.next_u64();
                 }
@@ -36,10 +36,10 @@ pub fn relabel(inst: &mut Instance, seed: u64) -> Result<Weights> {
             }
             let lambdas = (0..k).map(|l| {
                 (l * n..(l + 1) * n)
-                    .map(|i| teacher.get(i) as i32 * inst.xi(i, mu) as i32)
+                    .map(|i| teacher.get(i) as i32 * inst.xi(arch.input_of(i), mu) as i32)
                     .sum()
             });
-            out = output_of(&arch, lambdas);
+            out = arch.output(lambdas);
         }
         inst.set_sigma(mu, if out > 0 { 1 } else { -1 });
     }
