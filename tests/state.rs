@@ -144,6 +144,24 @@ fn sign_committee() {
 }
 
 #[test]
+fn fully_connected_sign_committee() {
+    // n = N/K odd, from one word to past a word boundary; W_{l j} of every unit reads column j.
+    for (n, k, seed) in [(3, 3, 1), (15, 5, 2), (195, 3, 3), (195, 5, 4), (231, 7, 5)] {
+        let arch = Arch::new(n, k, Activation::FcSign).unwrap();
+        for teacher in [false, true] {
+            exercise(
+                arch,
+                0.8_f64.max(1.0 / n as f64),
+                EnergyKind::Errors,
+                teacher,
+                seed,
+                500,
+            );
+        }
+    }
+}
+
+#[test]
 fn relu_committee() {
     for (n, k, seed) in [(4, 2, 1), (16, 4, 2), (64, 4, 3), (200, 4, 4), (144, 8, 5)] {
         let arch = Arch::new(n, k, Activation::Relu).unwrap();
@@ -208,6 +226,7 @@ fn tracked_errors_follow_any_change() {
         Arch::new(301, 1, Activation::Perceptron).unwrap(),
         Arch::new(303, 3, Activation::Sign).unwrap(),
         Arch::new(304, 4, Activation::Relu).unwrap(),
+        Arch::new(303, 3, Activation::FcSign).unwrap(),
     ] {
         let (inst, _) = model::generate(arch, 0.6, 3, false).unwrap();
         let mut r = rng::stream(5, "tracked", 0);
