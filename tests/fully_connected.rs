@@ -64,7 +64,11 @@ fn evaluators_match_the_recount() {
         assert_eq!(inst.cols().len(), n * inst.stride());
         let (xi, sigma) = patterns(&inst);
         let t = teacher.unwrap();
-        assert_eq!(recount(&xi, &sigma, &signs(&t), k), 0, "{arch}: the teacher");
+        assert_eq!(
+            recount(&xi, &sigma, &signs(&t), k),
+            0,
+            "{arch}: the teacher"
+        );
         let mut r = rng::stream(seed, "fc-test", 0);
         let mut seen = Vec::new();
         for trial in 0..6 {
@@ -82,14 +86,17 @@ fn evaluators_match_the_recount() {
             assert_eq!(f.errors, want, "{arch} trial {trial}: reference");
             for mu in 0..inst.p() {
                 for l in 0..k {
-                    let lambda: i32 = (0..n)
-                        .map(|j| (w.get(l * n + j) * xi[mu][j]) as i32)
-                        .sum();
+                    let lambda: i32 = (0..n).map(|j| (w.get(l * n + j) * xi[mu][j]) as i32).sum();
                     assert_eq!(f.hidden(l, mu), lambda);
                 }
             }
             for kern in Path::available().into_iter().filter_map(Kernels::get) {
-                assert_eq!(fast::errors(&inst, &w, kern), want, "{arch} {}", kern.path());
+                assert_eq!(
+                    fast::errors(&inst, &w, kern),
+                    want,
+                    "{arch} {}",
+                    kern.path()
+                );
                 assert_eq!(fast::fields(&inst, &w, kern), f, "{arch} {}", kern.path());
             }
         }
@@ -137,8 +144,13 @@ fn both_formats_keep_the_instance() {
     let e = Instance::read(&d.path("tree.txt")).unwrap_err().to_string();
     assert!(e.contains("truncated") || e.contains("expected"), "{e}");
     // A tree committee of the same sizes is another problem with another checksum.
-    let (t, _) = model::generate(Arch::new(arch.n, 3, Activation::Sign).unwrap(), 0.8, 9, false)
-        .unwrap();
+    let (t, _) = model::generate(
+        Arch::new(arch.n, 3, Activation::Sign).unwrap(),
+        0.8,
+        9,
+        false,
+    )
+    .unwrap();
     assert_ne!(t.checksum(), inst.checksum());
 }
 
@@ -212,8 +224,23 @@ fn command_line_end_to_end() {
     let (txt, bin) = (d.path("i.txt"), d.path("i.bin"));
     let gen = |out: &str, format: &str| {
         ok(&[
-            "generate", "--n", "303", "--k", "3", "--activation", "sign", "--fully-connected",
-            "--alpha", "0.3", "--teacher", "--seed", "7", "--out", out, "--format", format,
+            "generate",
+            "--n",
+            "303",
+            "--k",
+            "3",
+            "--activation",
+            "sign",
+            "--fully-connected",
+            "--alpha",
+            "0.3",
+            "--teacher",
+            "--seed",
+            "7",
+            "--out",
+            out,
+            "--format",
+            format,
         ])
     };
     gen(s(&txt), "text");
@@ -248,11 +275,32 @@ fn command_line_end_to_end() {
     // solve (SA, RSA in both visit orders, from files and inline) → eval of the result.
     let runs: [&[&str]; 4] = [
         &["--instance", s(&txt), "--algo", "sa"],
-        &["--instance", s(&bin), "--algo", "rsa", "-y", "3", "--threads", "2"],
+        &[
+            "--instance",
+            s(&bin),
+            "--algo",
+            "rsa",
+            "-y",
+            "3",
+            "--threads",
+            "2",
+        ],
         &["--instance", s(&bin), "--algo", "rsa", "--visit", "shared"],
         &[
-            "--n", "303", "--k", "3", "--activation", "sign", "--fully-connected", "--alpha", "0.3",
-            "--teacher", "--seed", "7", "--algo", "rsa",
+            "--n",
+            "303",
+            "--k",
+            "3",
+            "--activation",
+            "sign",
+            "--fully-connected",
+            "--alpha",
+            "0.3",
+            "--teacher",
+            "--seed",
+            "7",
+            "--algo",
+            "rsa",
         ],
     ];
     for (i, extra) in runs.iter().enumerate() {
@@ -260,8 +308,7 @@ fn command_line_end_to_end() {
         let mut args = vec!["solve", "-q", "--max-sweeps", "5000", "--out", s(&out)];
         args.extend_from_slice(extra);
         ok(&args);
-        let rep: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let rep: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
         assert_eq!(rep["solved"], true, "run {i}: {rep}");
         assert_eq!(rep["instance"]["activation"], "fc-sign");
         assert_eq!(
@@ -280,9 +327,28 @@ fn command_line_end_to_end() {
     // sweep records the architecture; robustness measures the solution.
     let sweep = d.path("s.jsonl");
     ok(&[
-        "sweep", "--n", "45,75", "--k", "3", "--activation", "sign", "--fully-connected", "--alpha",
-        "0.2", "--samples", "2", "--algo", "rsa,sa", "--max-sweeps", "500", "--threads", "1",
-        "--teacher", "-q", "--out", s(&sweep),
+        "sweep",
+        "--n",
+        "45,75",
+        "--k",
+        "3",
+        "--activation",
+        "sign",
+        "--fully-connected",
+        "--alpha",
+        "0.2",
+        "--samples",
+        "2",
+        "--algo",
+        "rsa,sa",
+        "--max-sweeps",
+        "500",
+        "--threads",
+        "1",
+        "--teacher",
+        "-q",
+        "--out",
+        s(&sweep),
     ]);
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&sweep)
         .unwrap()
@@ -293,15 +359,32 @@ fn command_line_end_to_end() {
     assert!(lines.iter().all(|l| l["activation"] == "fc-sign"));
     assert!(lines.iter().any(|l| l["solved"] == true));
     let rob = ok(&[
-        "robustness", "--instance", s(&txt), "--weights", s(&d.path("r0.json")), "--flips", "3",
-        "--p-grid", "0,0.1",
+        "robustness",
+        "--instance",
+        s(&txt),
+        "--weights",
+        s(&d.path("r0.json")),
+        "--flips",
+        "3",
+        "--p-grid",
+        "0,0.1",
     ]);
     assert!(rob.contains("hidden-unit overlaps"), "{rob}");
 
     // Only sign units have a fully connected committee: one line, exit 2.
     let o = run(&[
-        "generate", "--n", "300", "--k", "4", "--activation", "relu", "--fully-connected",
-        "--alpha", "0.3", "--out", s(&d.path("x.txt")),
+        "generate",
+        "--n",
+        "300",
+        "--k",
+        "4",
+        "--activation",
+        "relu",
+        "--fully-connected",
+        "--alpha",
+        "0.3",
+        "--out",
+        s(&d.path("x.txt")),
     ]);
     assert_eq!(o.status.code(), Some(2));
     let e = String::from_utf8_lossy(&o.stderr);

@@ -253,3 +253,35 @@ fn tracked_errors_follow_any_change() {
         }
     }
 }
+
+/// ΔE of one site in several replicas at once (`Replica::delta_each`, one column read for all) is each
+/// replica's own `delta_energy`, for every architecture and more replicas than one kernel call takes.
+#[test]
+fn delta_each_agrees_with_each_replica() {
+    for arch in [
+        Arch::new(201, 1, Activation::Perceptron).unwrap(),
+        Arch::new(195, 3, Activation::Sign).unwrap(),
+        Arch::new(200, 4, Activation::Relu).unwrap(),
+        Arch::new(195, 3, Activation::FcSign).unwrap(),
+    ] {
+        let (inst, _) = model::generate(arch, 0.7, 8, false).unwrap();
+        let mut r = rng::stream(8, "each", 0);
+        for kern in Path::available().into_iter().filter_map(Kernels::get) {
+            let reps: Vec<State<'_, i16>> = (0..11)
+                .map(|_| {
+                    let w = Weights::random(arch.n, &mut r);
+                    State::new(&inst, w, EnergyKind::Errors, kern).unwrap()
+                })
+                .collect();
+            let mut out = vec![0i64; reps.len()];
+            for _ in 0..50 {
+                let i = (r.next_u64() % arch.n as u64) as usize;
+                let next = Some((r.next_u64() % arch.n as u64) as usize);
+                State::delta_each(&reps, i, next, &mut out);
+                for (a, rep) in reps.iter().enumerate() {
+                    assert_eq!(out[a], rep.delta_energy(i), "{arch} replica {a} site {i}");
+                }
+            }
+        }
+    }
+}
