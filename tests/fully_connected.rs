@@ -84,9 +84,9 @@ fn evaluators_match_the_recount() {
             seen.push(want);
             let f = reference::fields(&inst, &w);
             assert_eq!(f.errors, want, "{arch} trial {trial}: reference");
-            for mu in 0..inst.p() {
+            for (mu, x) in xi.iter().enumerate() {
                 for l in 0..k {
-                    let lambda: i32 = (0..n).map(|j| (w.get(l * n + j) * xi[mu][j]) as i32).sum();
+                    let lambda: i32 = (0..n).map(|j| (w.get(l * n + j) * x[j]) as i32).sum();
                     assert_eq!(f.hidden(l, mu), lambda);
                 }
             }
