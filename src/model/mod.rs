@@ -8,7 +8,11 @@
 //!
 //! Evaluation has two implementations answering the same questions: [`reference`], written for clarity over
 //! ±1 values (the test oracle), and [`fast`], bit-sliced over the packed columns with the dispatched kernels.
-//! [`teacher`] relabels an instance with a random teacher network of the same architecture.
+//! [`teacher`] generates instances, with random labels or those of a random teacher network of the same
+//! architecture.
+//!
+//! Layering inside: `instance` needs [`Arch`] (this file, `arch.rs`, the architecture files and `margins.rs`
+//! import nothing from `instance`); the evaluators and `teacher.rs` sit above `instance`.
 
 /// Runs `$body` with `$A` the type of architecture `$a` (an [`Activation`]): the one list of architectures.
 macro_rules! with_arch {
@@ -57,11 +61,10 @@ pub mod tree_sign;
 
 pub use arch::{Activation, Arch, MAX_N};
 pub use margins::Margins;
+pub use teacher::generate;
 
 use crate::bits::{Kernels, Lane};
 use crate::error::Result;
-use crate::instance::{generate_random, Instance};
-use crate::weights::Weights;
 use serde::{Deserialize, Serialize};
 
 /// What E(W) counts.
@@ -153,20 +156,4 @@ impl Fields {
     pub fn hidden(&self, l: usize, mu: usize) -> i32 {
         self.hidden[l * self.p + mu]
     }
-}
-
-/// A generated instance: random labels, or (with `teacher`) labels from a random teacher, returned too.
-pub fn generate(
-    arch: Arch,
-    alpha: f64,
-    seed: u64,
-    teacher: bool,
-) -> Result<(Instance, Option<Weights>)> {
-    let mut inst = generate_random(arch, alpha, seed)?;
-    let t = if teacher {
-        Some(teacher::relabel(&mut inst, seed)?)
-    } else {
-        None
-    };
-    Ok((inst, t))
 }

@@ -1,11 +1,12 @@
-//! Teacher–student instances: the labels are the outputs of a random teacher W* of the same architecture,
-//! so W* is a solution. The teacher is drawn from stream ("teacher", 0). For ReLU units a pattern with
-//! h*^μ = 0 (a tie, an error whatever its label) is redrawn from stream ("retie", μ) until h*^μ ≠ 0.
+//! Generated instances ([`generate`]), with random labels or teacher–student ones: the labels are then the
+//! outputs of a random teacher W* of the same architecture, so W* is a solution. The teacher is drawn from
+//! stream ("teacher", 0). For ReLU units a pattern with h*^μ = 0 (a tie, an error whatever its label) is
+//! redrawn from stream ("retie", μ) until h*^μ ≠ 0.
 
-use super::fast;
+use super::{fast, Arch};
 use crate::bits::Kernels;
 use crate::error::{Error, Result};
-use crate::instance::Instance;
+use crate::instance::{generate_random, Instance};
 use crate::rng;
 use crate::weights::Weights;
 use rand_core::RngCore;
@@ -48,4 +49,20 @@ pub fn relabel(inst: &mut Instance, seed: u64) -> Result<Weights> {
         inst.set_origin(Some(o));
     }
     Ok(teacher)
+}
+
+/// A generated instance: random labels, or (with `teacher`) labels from a random teacher, returned too.
+pub fn generate(
+    arch: Arch,
+    alpha: f64,
+    seed: u64,
+    teacher: bool,
+) -> Result<(Instance, Option<Weights>)> {
+    let mut inst = generate_random(arch, alpha, seed)?;
+    let t = if teacher {
+        Some(relabel(&mut inst, seed)?)
+    } else {
+        None
+    };
+    Ok((inst, t))
 }
