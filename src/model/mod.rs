@@ -3,10 +3,10 @@
 //! One file per architecture ([`perceptron`], [`tree_sign`], [`tree_relu`], [`fc_sign`]) holds its size
 //! rules and wiring ([`Architecture`]) and the rules of its hidden units ([`Units`]): the output field, the
 //! error, the integer fields and margin masks kept for the incremental ΔE ([`margins`]), their update after
-//! one flip, and the energies. [`Activation`] lists the architectures and [`with_arch!`] maps one to its type:
+//! one flip, and the energies. [`Activation`] lists the architectures and `with_arch!` maps one to its type:
 //! adding an architecture means a new file, a variant, and an arm there.
 //!
-//! Evaluation has two implementations answering the same questions: [`reference`], written for clarity over
+//! Evaluation has two implementations answering the same questions: [`reference`](mod@reference), written for clarity over
 //! ±1 values (the test oracle), and [`fast`], bit-sliced over the packed columns with the dispatched kernels.
 //! [`teacher`] generates instances, with random labels or those of a random teacher network of the same
 //! architecture.
