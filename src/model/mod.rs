@@ -6,8 +6,9 @@
 //! one flip, and the energies. [`Activation`] lists the architectures and `with_arch!` maps one to its type:
 //! adding an architecture means a new file, a variant, and an arm there.
 //!
-//! Evaluation has two implementations answering the same questions: [`reference`](mod@reference), written for clarity over
-//! ±1 values (the test oracle), and [`fast`], bit-sliced over the packed columns with the dispatched kernels.
+//! Evaluation has two implementations answering the same questions: [`reference`](mod@reference), written
+//! for clarity over ±1 values (the test oracle), and [`fast`], bit-sliced over the packed columns with the
+//! dispatched kernels.
 //! [`teacher`] generates instances, with random labels or those of a random teacher network of the same
 //! architecture.
 //!
