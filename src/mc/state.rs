@@ -15,7 +15,8 @@
 //!   (at risk) or σh = 0 (a tie, fixable) can change state. With s = σ c_l:
 //!   A_l = {σh = 2} ∩ {λ_l ≥ 0} ∩ ({s = −1} ∪ {λ_l ≠ 0}), B_l = {σh = 0} ∩ {λ_l ≥ 0} ∩ ({s = +1} ∪ {λ_l ≠ 0}).
 //!
-//! (the fully connected committee is the sign-unit rule, with ξ_i the column ξ_{i mod n} that W_i multiplies).
+//! The fully connected committee uses the sign-unit rule, with ξ_i read as the column ξ_{i mod n} that
+//! W_i multiplies (every unit sees the same n inputs).
 //!
 //! A rejected move costs one kernel call over P/64 words of A_l, B_l, the column and the label plane.
 //! An accepted move updates unit l's P lanes and masks with one SIMD pass, then the output masks.
