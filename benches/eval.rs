@@ -16,10 +16,10 @@
 use criterion::{
     black_box, criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput,
 };
-use densemc::arch::{Activation, Arch};
 use densemc::bits::{Kernels, Path};
 use densemc::instance::Instance;
 use densemc::model;
+use densemc::model::{Activation, Arch};
 use densemc::weights::Weights;
 use std::time::Duration;
 

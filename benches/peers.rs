@@ -67,13 +67,13 @@ mod marginal;
 #[path = "peers/plain.rs"]
 mod plain;
 
-use densemc::arch::{Activation, Arch};
 use densemc::bits::{Kernels, Lane};
 use densemc::instance::Instance;
 use densemc::mc::rsa::{self, Centre};
 use densemc::mc::tracker::TrackedErrors;
 use densemc::mc::{sa, EnergyKind, Order, Progress, Ramp, Replica, Schedule, State};
 use densemc::model;
+use densemc::model::{Activation, Arch};
 use densemc::rng;
 use densemc::weights::Weights;
 use driver::Peer;

@@ -11,7 +11,6 @@
 //!   N ≈ 10³ / 10⁴ and 0.43 (SA) / 0.36 (RSA) at N ≈ 10⁵: ≈ 1 %), the regimes of benches/peers.rs;
 //! - thread scaling of RSA (y = 4, hot, N = 10001) from 1 to all threads (best of three each).
 
-use crate::arch::{Activation, Arch};
 use crate::bits::Lane;
 use crate::bits::{Kernels, Path};
 use crate::error::Result;
@@ -19,6 +18,7 @@ use crate::mc::rsa::{self, Centre};
 use crate::mc::tracker::TrackedErrors;
 use crate::mc::{sa, EnergyKind, Order, Ramp, Schedule, State};
 use crate::model::{self, fast};
+use crate::model::{Activation, Arch};
 use crate::rng;
 use crate::weights::Weights;
 use serde::Serialize;

@@ -4,10 +4,10 @@
 //! binary perceptron and tree committee machines with sign or ReLU hidden units. The science and the symbols
 //! are in `docs/models.md`; the layers import only downward:
 //!
-//! `mc` (Monte Carlo) → `model` (evaluation) → `instance` (patterns, files) → `arch`, `weights` → `bits` (kernels)
+//! `mc` (Monte Carlo) → `model` (architectures, evaluation) → `instance` (patterns, files) → `weights` → `bits` (kernels)
 //!
 //! ```
-//! use densemc::{arch::{Arch, Activation}, model, bits::Kernels};
+//! use densemc::{model::{self, Activation, Arch}, bits::Kernels};
 //! let arch = Arch::new(101, 1, Activation::Perceptron).unwrap();
 //! let (inst, teacher) = model::generate(arch, 0.5, 42, true).unwrap();
 //! // The teacher classifies its own patterns without error.
@@ -20,7 +20,6 @@
     clippy::manual_is_multiple_of
 )]
 
-pub mod arch;
 pub mod bench;
 pub mod bits;
 pub mod checkpoint;

@@ -54,7 +54,7 @@ pub struct InstanceInfo {
     pub n: usize,
     pub p: usize,
     pub k: usize,
-    pub activation: crate::arch::Activation,
+    pub activation: crate::model::Activation,
     pub alpha: f64,
     pub checksum: String,
     pub origin: Option<Origin>,

@@ -2,9 +2,9 @@
 //! arrays), and `merge` joins the part files into exactly the unsharded sweep, refusing foreign or
 //! conflicting parts and listing missing tasks.
 
-use densemc::arch::Activation;
 use densemc::mc::rsa::{Centre, Visit};
 use densemc::mc::{EnergyKind, Order, Ramp, Schedule};
+use densemc::model::Activation;
 use densemc::solve::{Algo, Config};
 use densemc::study::merge::{merge, parse_results};
 use densemc::study::shard::Shard;

@@ -1,8 +1,8 @@
-//! The fast evaluator against the reference, on every kernel path, for all three architectures.
+//! The fast evaluator against the reference, on every kernel path, for every architecture.
 
-use densemc::arch::{Activation, Arch};
 use densemc::bits::{Kernels, Path};
 use densemc::model::{self, fast, reference};
+use densemc::model::{Activation, Arch};
 use densemc::rng;
 use densemc::weights::Weights;
 use proptest::prelude::*;
@@ -10,7 +10,7 @@ use proptest::prelude::*;
 fn arch_for(act: Activation, k_half: usize, m: usize) -> Arch {
     match act {
         Activation::Perceptron => Arch::new(2 * m + 1, 1, act),
-        Activation::Sign => {
+        Activation::Sign | Activation::FcSign => {
             let k = 2 * k_half + 1;
             Arch::new(k * (2 * m + 1), k, act)
         }
@@ -27,7 +27,7 @@ proptest! {
 
     /// Sizes chosen so that N and P are rarely multiples of 64 and blocks cross word boundaries.
     #[test]
-    fn fast_equals_reference(act in prop_oneof![Just(Activation::Perceptron), Just(Activation::Sign), Just(Activation::Relu)],
+    fn fast_equals_reference(act in prop_oneof![Just(Activation::Perceptron), Just(Activation::Sign), Just(Activation::Relu), Just(Activation::FcSign)],
                              k_half in 0usize..4, m in 0usize..60, alpha in 0.05f64..1.6, seed: u64, near: bool) {
         let arch = arch_for(act, k_half, m);
         let alpha = alpha.max(1.0 / arch.n as f64);
@@ -59,6 +59,7 @@ fn many_patterns_take_the_blocked_path() {
         (Arch::new(37, 1, Activation::Perceptron).unwrap(), 90.0),
         (Arch::new(45, 3, Activation::Sign).unwrap(), 70.0),
         (Arch::new(40, 4, Activation::Relu).unwrap(), 80.0),
+        (Arch::new(45, 3, Activation::FcSign).unwrap(), 70.0),
     ] {
         let (inst, _) = model::generate(arch, alpha, 5, false).unwrap();
         assert!(inst.stride() > 8 * densemc::bits::generic::BLOCK_STRIPES);
@@ -76,6 +77,7 @@ fn teacher_is_a_solution_and_random_weights_are_not() {
         (Arch::new(1001, 1, Activation::Perceptron).unwrap(), 0.6),
         (Arch::new(999, 3, Activation::Sign).unwrap(), 0.6),
         (Arch::new(1000, 4, Activation::Relu).unwrap(), 0.6),
+        (Arch::new(999, 3, Activation::FcSign).unwrap(), 0.6),
     ] {
         let (inst, t) = model::generate(arch, alpha, 3, true).unwrap();
         let t = t.unwrap();

@@ -1,11 +1,11 @@
 //! Samplers: reproducibility across thread counts, consistency of the replicas after a run, and solutions
 //! that the reference evaluator confirms.
 
-use densemc::arch::{Activation, Arch};
 use densemc::bits::Kernels;
 use densemc::mc::rsa::{self, Centre, Visit};
 use densemc::mc::{sa, EnergyKind, Order, Ramp, Replica, Schedule, State};
 use densemc::model::{self, reference};
+use densemc::model::{Activation, Arch};
 use densemc::rng;
 use densemc::solve::{solve, Algo, Config};
 use densemc::weights::Weights;

@@ -1,9 +1,9 @@
 //! The incremental Monte Carlo state against from-scratch recomputation, through random move sequences.
 
-use densemc::arch::{Activation, Arch};
 use densemc::bits::{Kernels, Lane, Path};
 use densemc::mc::{EnergyKind, Replica, State};
 use densemc::model::{self, reference};
+use densemc::model::{Activation, Arch};
 use densemc::rng;
 use densemc::weights::Weights;
 use rand_core::RngCore;
@@ -144,6 +144,24 @@ fn sign_committee() {
 }
 
 #[test]
+fn fully_connected_sign_committee() {
+    // n = N/K odd, from one word to past a word boundary; W_{l j} of every unit reads column j.
+    for (n, k, seed) in [(3, 3, 1), (15, 5, 2), (195, 3, 3), (195, 5, 4), (231, 7, 5)] {
+        let arch = Arch::new(n, k, Activation::FcSign).unwrap();
+        for teacher in [false, true] {
+            exercise(
+                arch,
+                0.8_f64.max(1.0 / n as f64),
+                EnergyKind::Errors,
+                teacher,
+                seed,
+                500,
+            );
+        }
+    }
+}
+
+#[test]
 fn relu_committee() {
     for (n, k, seed) in [(4, 2, 1), (16, 4, 2), (64, 4, 3), (200, 4, 4), (144, 8, 5)] {
         let arch = Arch::new(n, k, Activation::Relu).unwrap();
@@ -208,6 +226,7 @@ fn tracked_errors_follow_any_change() {
         Arch::new(301, 1, Activation::Perceptron).unwrap(),
         Arch::new(303, 3, Activation::Sign).unwrap(),
         Arch::new(304, 4, Activation::Relu).unwrap(),
+        Arch::new(303, 3, Activation::FcSign).unwrap(),
     ] {
         let (inst, _) = model::generate(arch, 0.6, 3, false).unwrap();
         let mut r = rng::stream(5, "tracked", 0);
@@ -230,6 +249,38 @@ fn tracked_errors_follow_any_change() {
                     "{arch} path {} step {step}",
                     kern.path()
                 );
+            }
+        }
+    }
+}
+
+/// ΔE of one site in several replicas at once (`Replica::delta_each`, one column read for all) is each
+/// replica's own `delta_energy`, for every architecture and more replicas than one kernel call takes.
+#[test]
+fn delta_each_agrees_with_each_replica() {
+    for arch in [
+        Arch::new(201, 1, Activation::Perceptron).unwrap(),
+        Arch::new(195, 3, Activation::Sign).unwrap(),
+        Arch::new(200, 4, Activation::Relu).unwrap(),
+        Arch::new(195, 3, Activation::FcSign).unwrap(),
+    ] {
+        let (inst, _) = model::generate(arch, 0.7, 8, false).unwrap();
+        let mut r = rng::stream(8, "each", 0);
+        for kern in Path::available().into_iter().filter_map(Kernels::get) {
+            let reps: Vec<State<'_, i16>> = (0..11)
+                .map(|_| {
+                    let w = Weights::random(arch.n, &mut r);
+                    State::new(&inst, w, EnergyKind::Errors, kern).unwrap()
+                })
+                .collect();
+            let mut out = vec![0i64; reps.len()];
+            for _ in 0..50 {
+                let i = (r.next_u64() % arch.n as u64) as usize;
+                let next = Some((r.next_u64() % arch.n as u64) as usize);
+                State::delta_each(&reps, i, next, &mut out);
+                for (a, rep) in reps.iter().enumerate() {
+                    assert_eq!(out[a], rep.delta_energy(i), "{arch} replica {a} site {i}");
+                }
             }
         }
     }

@@ -2,11 +2,11 @@
 //! through `solve`, the statistics of `analyze` against known answers (Wilson interval, a logistic law, a
 //! finite-size law), and the robustness and overlap measures on teacher solutions.
 
-use densemc::arch::{Activation, Arch};
 use densemc::bits::Kernels;
 use densemc::mc::rsa::{Centre, Visit};
 use densemc::mc::{EnergyKind, Order, Ramp, Schedule};
 use densemc::model::{self, fast};
+use densemc::model::{Activation, Arch};
 use densemc::rng;
 use densemc::solve::{solve, Algo, Config};
 use densemc::study::analyze::{self, Options};

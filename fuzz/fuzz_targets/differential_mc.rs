@@ -17,7 +17,7 @@
 
 #![no_main]
 
-use densemc::arch::{Activation, Arch};
+use densemc::model::{Activation, Arch};
 use densemc::bits::{Kernels, Lane, Path};
 use densemc::instance::Instance;
 use densemc::mc::{EnergyKind, Replica, State};
@@ -67,6 +67,7 @@ fuzz_target!(|data: &[u8]| {
     let (activation, k, parity) = match data[0] & 3 {
         1 => (Activation::Sign, [1, 3, 5][data[1] as usize % 3], 1),
         2 => (Activation::Relu, [2, 4, 6][data[1] as usize % 3], 0),
+        3 => (Activation::FcSign, [1, 3, 5][data[1] as usize % 3], 1),
         _ => (Activation::Perceptron, 1, 1),
     };
     let teacher = data[0] & 4 != 0;

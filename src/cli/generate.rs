@@ -1,5 +1,5 @@
-use densemc::arch::{Activation, Arch};
 use densemc::instance::{pattern_count, Format, Instance};
+use densemc::model::{Activation, Arch};
 use densemc::{fsio, model, Result};
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,6 +18,10 @@ pub struct Args {
     /// Hidden units: perceptron (K=1, N odd), sign (K odd, N/K odd), relu (K even, N/K even)
     #[arg(long, value_enum, default_value_t = Activation::Perceptron)]
     pub activation: Activation,
+    /// With --activation sign: the fully connected committee, every unit seeing all n = N/K inputs of a
+    /// pattern (N = K·n weights)
+    #[arg(long)]
+    pub fully_connected: bool,
     /// Labels σ^μ from a random teacher network of the same architecture (a solution then exists)
     #[arg(long)]
     pub teacher: bool,
@@ -36,14 +40,17 @@ pub struct Args {
 /// Above this many entries N·P the default format is binary: the text file would be N·P bytes.
 const TEXT_MAX_ENTRIES: u64 = 100_000_000;
 
-pub fn run(a: Args) -> Result<()> {
+pub fn run(mut a: Args) -> Result<()> {
+    if a.fully_connected {
+        a.activation = a.activation.fully_connected()?;
+    }
     let arch = Arch::new(a.n, a.k, a.activation)?;
     let p = pattern_count(a.n, a.alpha)?;
     // Progress only: a closed stderr must not stop the run.
     let _ = writeln!(
         std::io::stderr(),
         "generating {arch} P={p}: {} in memory",
-        fsio::human_bytes(Instance::memory_for(a.n, p))
+        fsio::human_bytes(Instance::memory_for(arch.inputs(), p))
     );
     let (inst, _) = model::generate(arch, a.alpha, a.seed, a.teacher)?;
     let format = a

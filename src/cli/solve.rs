@@ -1,9 +1,9 @@
-use densemc::arch::{Activation, Arch};
 use densemc::checkpoint::Checkpoint;
 use densemc::fsio::write_atomic;
 use densemc::instance::Instance;
 use densemc::mc::rsa::{Centre, Visit};
 use densemc::mc::{EnergyKind, Order, Progress, Ramp, Schedule};
+use densemc::model::{Activation, Arch};
 use densemc::solve::{solve_from, Algo, Config, InstanceInfo};
 use densemc::{model, Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -35,6 +35,10 @@ pub struct Args {
     /// Inline instance: hidden units (perceptron, sign, relu)
     #[arg(long, value_enum, default_value_t = Activation::Perceptron)]
     pub activation: Activation,
+    /// With --activation sign: the fully connected committee, every unit seeing all n = N/K inputs of a
+    /// pattern (N = K·n weights)
+    #[arg(long)]
+    pub fully_connected: bool,
     /// Inline instance: labels σ from a random teacher
     #[arg(long)]
     pub teacher: bool,
@@ -224,7 +228,10 @@ impl SearchArgs {
     }
 }
 
-pub fn run(a: Args) -> Result<()> {
+pub fn run(mut a: Args) -> Result<()> {
+    if a.fully_connected {
+        a.activation = a.activation.fully_connected()?;
+    }
     let resumed = match &a.resume {
         Some(p) => Some(Checkpoint::read(p)?),
         None => None,

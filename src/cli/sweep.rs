@@ -1,5 +1,5 @@
 use super::solve::SearchArgs;
-use densemc::arch::Activation;
+use densemc::model::Activation;
 use densemc::solve::Algo;
 use densemc::study::grid::{parse_f64_grid, parse_usize_grid};
 use densemc::study::mpi::{self, Mpi};
@@ -28,6 +28,10 @@ pub struct Args {
     /// Hidden units (perceptron, sign, relu)
     #[arg(long, value_enum, default_value_t = Activation::Perceptron)]
     pub activation: Activation,
+    /// With --activation sign: the fully connected committee, every unit seeing all n = N/K inputs of a
+    /// pattern (N = K·n weights)
+    #[arg(long)]
+    pub fully_connected: bool,
     /// Labels σ from a random teacher
     #[arg(long)]
     pub teacher: bool,
@@ -62,7 +66,10 @@ pub struct Args {
     pub mpi: bool,
 }
 
-pub fn run(a: Args) -> Result<()> {
+pub fn run(mut a: Args) -> Result<()> {
+    if a.fully_connected {
+        a.activation = a.activation.fully_connected()?;
+    }
     let mpi = if mpi::wanted(a.mpi)? {
         if a.shard.is_some() {
             return Err(densemc::Error::input(

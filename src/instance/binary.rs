@@ -5,18 +5,21 @@
 //! | 8 | magic `DMCINST\0` |
 //! | 4 | format version (1) |
 //! | 8, 8, 4 | N, P, K |
-//! | 1 | activation: 0 perceptron, 1 sign, 2 relu |
+//! | 1 | architecture: 0 perceptron, 1 sign, 2 relu (tree committees), 3 fully connected sign |
 //! | 1 | flags: bit 0 origin known, bit 1 teacher labels |
 //! | 2 | zero |
 //! | 8, 8 | α (f64) and seed of the generator (zero when unknown) |
-//! | N·⌈P/64⌉·8 | the columns ξ_i, ⌈P/64⌉ words each, bit 1 = −1, bits past P zero |
+//! | I·⌈P/64⌉·8 | the columns ξ_j of the I inputs, ⌈P/64⌉ words each, bit 1 = −1, bits past P zero |
 //! | ⌈P/64⌉·8 | the label plane σ |
 //! | 8 | checksum: `Instance::checksum` (XXH3-64 of the content) |
+//!
+//! I, the inputs of a pattern, is N except for the fully connected committee (code 3), where it is
+//! n = N/K: every hidden unit sees the same n inputs. Files of codes 0–2 are those of earlier versions.
 
 use super::{activation_code, activation_from_code, Instance, Origin};
-use crate::arch::Arch;
 use crate::error::{Error, Result};
 use crate::fsio::write_atomic;
+use crate::model::Arch;
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
 
@@ -39,7 +42,7 @@ pub fn write_binary(inst: &Instance, path: &Path) -> Result<()> {
         w.write_all(&o.map_or(0.0, |o| o.alpha).to_le_bytes())?;
         w.write_all(&o.map_or(0, |o| o.seed).to_le_bytes())?;
         let mut buf = Vec::with_capacity(pw * 8);
-        for i in 0..inst.n() {
+        for i in 0..inst.inputs() {
             buf.clear();
             for x in &inst.col(i)[..pw] {
                 buf.extend_from_slice(&x.to_le_bytes());
@@ -90,7 +93,7 @@ pub fn read_binary(path: &Path) -> Result<Instance> {
     let p = usize::try_from(p).map_err(|_| bad(format!("field P={p} is too large")))?;
     let arch = Arch::new(n, k as usize, act).map_err(|e| bad(format!("header: {e}")))?;
     let pw = p.div_ceil(64) as u128;
-    let expect = HEADER_BYTES as u128 + (n as u128 + 1) * pw * 8 + 8;
+    let expect = HEADER_BYTES as u128 + (arch.inputs() as u128 + 1) * pw * 8 + 8;
     if (len as u128) != expect {
         let what = if (len as u128) < expect {
             "truncated"
@@ -119,7 +122,7 @@ pub fn read_binary(path: &Path) -> Result<Instance> {
         }
         Ok(())
     };
-    for i in 0..n {
+    for i in 0..arch.inputs() {
         read_row(&mut r, inst.col_mut(i))?;
     }
     read_row(&mut r, inst.labels_mut())?;

@@ -4,9 +4,9 @@
 //! (N, P, K, activation, seed): not on the thread count, which only decides how columns are spread.
 
 use super::{Instance, Origin};
-use crate::arch::Arch;
 use crate::bits::valid_mask;
 use crate::error::{Error, Result};
+use crate::model::Arch;
 use crate::rng;
 use rand_core::RngCore;
 use rayon::prelude::*;
@@ -63,7 +63,7 @@ pub fn generate_random(arch: Arch, alpha: f64, seed: u64) -> Result<Instance> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arch::Activation;
+    use crate::model::Activation;
 
     #[test]
     fn deterministic_unbiased_and_clean() {

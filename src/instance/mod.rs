@@ -1,9 +1,11 @@
-//! A storage problem: P patterns ξ^μ ∈ {±1}^N with labels σ^μ, bit-packed for the Monte Carlo.
+//! A storage problem: P patterns ξ^μ with labels σ^μ, bit-packed for the Monte Carlo. A pattern has one
+//! input per weight (ξ^μ ∈ {±1}^N), or for the fully connected committee the n = N/K inputs that every
+//! hidden unit sees ([`Arch::inputs`]).
 //!
-//! Layout (bit 1 = −1): for each input i a *column* of `stride` words holding the bits ξ_i^μ over the
+//! Layout (bit 1 = −1): for each input j a *column* of `stride` words holding the bits ξ_j^μ over the
 //! patterns μ (bit μ%64 of word μ/64), and a *label plane* of the same shape holding σ^μ. Inputs are in
 //! network order (hidden unit 0's block of n = N/K inputs first). `stride` is P rounded up to 512 bits, so
-//! the kernels walk whole aligned stripes; bits past P are zero. One copy takes ≈ N·P/8 bytes.
+//! the kernels walk whole aligned stripes; bits past P are zero. One copy takes ≈ inputs·P/8 bytes.
 
 mod binary;
 mod generate;
@@ -13,10 +15,10 @@ pub use binary::{read_binary, write_binary, MAGIC};
 pub use generate::{generate_random, pattern_count};
 pub use text::{read_text, write_text};
 
-use crate::arch::{Activation, Arch};
 use crate::bits::{words_for_bits, AlignedWords};
 use crate::error::{Error, Result};
 use crate::fsio;
+use crate::model::{Activation, Arch};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -52,9 +54,10 @@ pub enum Format {
 }
 
 impl Instance {
-    /// Bytes the bit-packed instance takes for these sizes (columns + label plane).
-    pub fn memory_for(n: usize, p: usize) -> u64 {
-        (n as u64 + 1) * words_for_bits(p) as u64 * 8
+    /// Bytes the bit-packed instance takes with `inputs` inputs per pattern and P patterns (columns +
+    /// label plane).
+    pub fn memory_for(inputs: usize, p: usize) -> u64 {
+        (inputs as u64 + 1) * words_for_bits(p) as u64 * 8
     }
 
     /// All patterns +1 and all labels +1, after checking that the memory can be had.
@@ -70,7 +73,7 @@ impl Instance {
                 u32::MAX
             )));
         }
-        let bytes = Self::memory_for(arch.n, p);
+        let bytes = Self::memory_for(arch.inputs(), p);
         fsio::check_memory(bytes, &format!("an instance with N={} and P={p}", arch.n))?;
         let stride = words_for_bits(p);
         let oom = |_| {
@@ -79,7 +82,7 @@ impl Instance {
                 fsio::human_bytes(bytes)
             ))
         };
-        let cols = AlignedWords::try_zeroed(arch.n * stride).map_err(oom)?;
+        let cols = AlignedWords::try_zeroed(arch.inputs() * stride).map_err(oom)?;
         let labels = AlignedWords::try_zeroed(stride).map_err(oom)?;
         Ok(Instance {
             arch,
@@ -94,8 +97,13 @@ impl Instance {
     pub fn arch(&self) -> Arch {
         self.arch
     }
+    /// N, the number of weights.
     pub fn n(&self) -> usize {
         self.arch.n
+    }
+    /// Inputs of one pattern, the number of columns: N, or n = N/K for the fully connected committee.
+    pub fn inputs(&self) -> usize {
+        self.arch.inputs()
     }
     pub fn k(&self) -> usize {
         self.arch.k
@@ -130,7 +138,7 @@ impl Instance {
     pub fn cols(&self) -> &[u64] {
         self.cols.as_slice()
     }
-    /// The bit column ξ_i^μ over μ.
+    /// The bit column ξ_i^μ over μ of input i (weight i multiplies input `arch().input_of(i)`).
     #[inline]
     pub fn col(&self, i: usize) -> &[u64] {
         &self.cols.as_slice()[i * self.stride..(i + 1) * self.stride]
@@ -196,7 +204,7 @@ impl Instance {
         }
         let pw = self.p.div_ceil(64);
         let mut buf = Vec::with_capacity(pw * 8);
-        for i in 0..self.arch.n {
+        for i in 0..self.inputs() {
             buf.clear();
             for w in &self.col(i)[..pw] {
                 buf.extend_from_slice(&w.to_le_bytes());
@@ -217,7 +225,7 @@ impl Instance {
                 .enumerate()
                 .all(|(w, &x)| x & !crate::bits::valid_mask(w, p) == 0)
         };
-        clean(self.labels()) && (0..self.arch.n).all(|i| clean(&self.cols()[i * s..(i + 1) * s]))
+        clean(self.labels()) && (0..self.inputs()).all(|i| clean(&self.cols()[i * s..(i + 1) * s]))
     }
 
     /// Reads an instance, text or binary (told apart by the binary magic).
@@ -246,16 +254,12 @@ impl Instance {
     }
 }
 
+/// The code of an architecture in files and checksums: its position in [`Activation::ALL`] (0 perceptron,
+/// 1 sign, 2 relu, 3 fully connected sign).
 pub(crate) fn activation_code(a: Activation) -> u8 {
-    match a {
-        Activation::Perceptron => 0,
-        Activation::Sign => 1,
-        Activation::Relu => 2,
-    }
+    Activation::ALL.iter().position(|&x| x == a).unwrap() as u8
 }
 
 pub(crate) fn activation_from_code(c: u8) -> Option<Activation> {
-    [Activation::Perceptron, Activation::Sign, Activation::Relu]
-        .get(c as usize)
-        .copied()
+    Activation::ALL.get(c as usize).copied()
 }

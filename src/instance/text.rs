@@ -1,22 +1,24 @@
 //! The text instance format, for interchange with other tools.
 //!
 //! ```text
-//! densemc-instance v1 n=<N> p=<P> k=<K> activation=<perceptron|sign|relu>
+//! densemc-instance v1 n=<N> p=<P> k=<K> activation=<perceptron|sign|relu|fc-sign>
 //! # comment lines (starting with '#') may follow anywhere after line 1
-//! +-+--+…+ -        ← P lines: N characters ξ_1..ξ_N as '+'/'-' (unit 0's block first), a space, σ
+//! +-+--+…+ -        ← P lines: the inputs ξ_1..ξ_N as '+'/'-' (unit 0's block first), a space, σ
 //! ```
+//! `n` is always N, the number of weights (α = P/N counts them). For the fully connected committee
+//! (`activation=fc-sign`) a pattern line holds the n = N/K inputs that every hidden unit sees.
 //! densemc writes a comment `# origin alpha=<α> seed=<S> teacher=<true|false>` when it generated the
 //! instance, and reads it back when present; any other comment is ignored.
 
 use super::{Instance, Origin};
-use crate::arch::{Activation, Arch};
 use crate::error::{Error, Result};
 use crate::fsio::write_atomic;
+use crate::model::{Activation, Arch};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
 const HEADER_HELP: &str =
-    "expected the header 'densemc-instance v1 n=<N> p=<P> k=<K> activation=<perceptron|sign|relu>'";
+    "expected the header 'densemc-instance v1 n=<N> p=<P> k=<K> activation=<perceptron|sign|relu|fc-sign>'";
 
 fn parse_header(line: &str, path: &Path) -> Result<(usize, usize, usize, Activation)> {
     let err = |m: String| Error::at(path, Some(1), m);
@@ -45,8 +47,11 @@ fn parse_header(line: &str, path: &Path) -> Result<(usize, usize, usize, Activat
     let p = num(t[3], "p")?;
     let k = num(t[4], "k")?;
     let a = field(t[5], "activation")?;
-    let act = Activation::parse(&a)
-        .ok_or_else(|| err(format!("activation={a:?}: use perceptron, sign or relu")))?;
+    let act = Activation::parse(&a).ok_or_else(|| {
+        err(format!(
+            "activation={a:?}: use perceptron, sign, relu or fc-sign"
+        ))
+    })?;
     Ok((n, p, k, act))
 }
 
@@ -94,13 +99,15 @@ pub fn read_text(path: &Path) -> Result<Instance> {
         .to_string();
     let (n, p, k, act) = parse_header(&header, path)?;
     let arch = Arch::new(n, k, act).map_err(|e| Error::at(path, Some(1), e))?;
-    // Each pattern line takes at least N+2 bytes: a short file is truncated, and we say so before allocating.
+    // Each pattern line takes at least inputs+2 bytes: a short file is truncated, and we say so before
+    // allocating.
+    let n = arch.inputs();
     let need = (p as u128) * (n as u128 + 2);
     if (file_len as u128) < need {
         return Err(Error::at(
             path,
             None,
-            format!("truncated: the header announces P={p} patterns of N={n} inputs (≥ {need} bytes) but the file has {file_len} bytes"),
+            format!("truncated: the header announces P={p} patterns of {n} inputs (≥ {need} bytes) but the file has {file_len} bytes"),
         ));
     }
     let mut inst = Instance::zeroed(arch, p).map_err(|e| Error::at(path, Some(1), e))?;
@@ -197,14 +204,15 @@ pub fn write_text(inst: &Instance, path: &Path) -> Result<()> {
                 o.alpha, o.seed, o.teacher
             )?;
         }
-        let mut line = vec![0u8; inst.n() + 3];
-        line[inst.n()] = b' ';
-        line[inst.n() + 2] = b'\n';
+        let n = inst.inputs();
+        let mut line = vec![0u8; n + 3];
+        line[n] = b' ';
+        line[n + 2] = b'\n';
         for mu in 0..inst.p() {
-            for (i, c) in line[..inst.n()].iter_mut().enumerate() {
+            for (i, c) in line[..n].iter_mut().enumerate() {
                 *c = if inst.xi(i, mu) > 0 { b'+' } else { b'-' };
             }
-            line[inst.n() + 1] = if inst.sigma(mu) > 0 { b'+' } else { b'-' };
+            line[n + 1] = if inst.sigma(mu) > 0 { b'+' } else { b'-' };
             w.write_all(&line)?;
         }
         Ok(())

@@ -6,7 +6,8 @@
 //! stream sequentially), keeps d_l as bit planes, and decides the error with bit-sliced comparisons, since
 //! λ_l = n − 2 d_l:
 //! - perceptron: λ < 0 ⇔ d ≥ (n+1)/2; error = that XOR (σ = −1);
-//! - sign units: unit l votes −1 ⇔ d_l ≥ (n+1)/2; τ = −1 ⇔ at least (K+1)/2 such votes;
+//! - sign units (tree or fully connected): unit l votes −1 ⇔ d_l ≥ (n+1)/2; τ = −1 ⇔ at least (K+1)/2 such
+//!   votes;
 //! - ReLU units: relu(λ_l) = 2(n/2 − min(d_l, n/2)), and the constants cancel between the K/2 units with c = +1
 //!   and the K/2 with c = −1, so h/2 = Σ_{c=−1} m_l − Σ_{c=+1} m_l with m_l = min(d_l, n/2); the error
 //!   σh ≤ 0 is an unsigned comparison of the two sums.
@@ -14,8 +15,7 @@
 //! A final popcount gives E(W). [`fields`] produces the integers λ_l^μ (lane accumulation) when they
 //! are wanted.
 
-use super::{output_of, Fields};
-use crate::arch::Activation;
+use super::{Activation, Fields};
 use crate::bits::sliced::{add_into, cmp, ge_const, min_const, Stripe};
 use crate::bits::{valid_mask, Kernels, STRIPE};
 use crate::instance::Instance;
@@ -37,14 +37,8 @@ pub fn errors(inst: &Instance, w: &Weights, kern: &Kernels) -> u64 {
     let np = bit_len(n).max(4);
     let mut state = vec![[0u64; STRIPE]; nstripes * np];
     let (acc_bits, sum_bits) = (bit_len(k), bit_len(k / 2 * (n / 2)) + 1);
-    let mut votes = vec![
-        [0u64; STRIPE];
-        if arch.activation == Activation::Sign {
-            nstripes * acc_bits
-        } else {
-            0
-        }
-    ];
+    let sign = matches!(arch.activation, Activation::Sign | Activation::FcSign);
+    let mut votes = vec![[0u64; STRIPE]; if sign { nstripes * acc_bits } else { 0 }];
     let relu = arch.activation == Activation::Relu;
     let mut pos = vec![[0u64; STRIPE]; if relu { nstripes * sum_bits } else { 0 }];
     let mut negs = pos.clone();
@@ -53,7 +47,7 @@ pub fn errors(inst: &Instance, w: &Weights, kern: &Kernels) -> u64 {
     for l in 0..k {
         state.iter_mut().for_each(|x| *x = [0; STRIPE]);
         kern.vcount(
-            &cols[l * n * stride..],
+            &cols[arch.first_input(l) * stride..],
             stride,
             &fills[l * n..(l + 1) * n],
             &mut state,
@@ -71,7 +65,7 @@ pub fn errors(inst: &Instance, w: &Weights, kern: &Kernels) -> u64 {
                     });
                     total += kern.popcount(&err);
                 }
-                Activation::Sign => {
+                Activation::Sign | Activation::FcSign => {
                     add_into(
                         &mut votes[s * acc_bits..(s + 1) * acc_bits],
                         &[ge_const(planes, half_up)],
@@ -119,12 +113,12 @@ pub fn fields(inst: &Instance, w: &Weights, kern: &Kernels) -> Fields {
     for l in 0..k {
         lanes.iter_mut().for_each(|x| *x = 0);
         for i in l * n..(l + 1) * n {
-            kern.accumulate(&mut lanes, inst.col(i), w.fill(i));
+            kern.accumulate(&mut lanes, inst.col(arch.input_of(i)), w.fill(i));
         }
         hidden[l * p..(l + 1) * p].copy_from_slice(&lanes[..p]);
     }
     let output: Vec<i32> = (0..p)
-        .map(|mu| output_of(&arch, (0..k).map(|l| hidden[l * p + mu])))
+        .map(|mu| arch.output((0..k).map(|l| hidden[l * p + mu])))
         .collect();
     let errors = (0..p)
         .filter(|&mu| arch.is_error(inst.sigma(mu) as i32, output[mu] as i64))

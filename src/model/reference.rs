@@ -1,7 +1,7 @@
 //! The plain evaluator: loops over ±1 values, one pattern and one unit at a time. Slow and obvious; every
 //! fast path is tested against it.
 
-use super::{output_of, Fields};
+use super::Fields;
 use crate::instance::Instance;
 use crate::weights::Weights;
 
@@ -17,11 +17,11 @@ pub fn fields(inst: &Instance, w: &Weights) -> Fields {
         for l in 0..k {
             let mut lambda = 0i32;
             for i in l * n..(l + 1) * n {
-                lambda += w.get(i) as i32 * inst.xi(i, mu) as i32;
+                lambda += w.get(i) as i32 * inst.xi(arch.input_of(i), mu) as i32;
             }
             hidden[l * p + mu] = lambda;
         }
-        output[mu] = output_of(&arch, (0..k).map(|l| hidden[l * p + mu]));
+        output[mu] = arch.output((0..k).map(|l| hidden[l * p + mu]));
         if arch.is_error(inst.sigma(mu) as i32, output[mu] as i64) {
             errors += 1;
         }

@@ -1,11 +1,12 @@
-//! Teacher–student instances: the labels are the outputs of a random teacher W* of the same architecture,
-//! so W* is a solution. The teacher is drawn from stream ("teacher", 0). For ReLU units a pattern with
-//! h*^μ = 0 (a tie, an error whatever its label) is redrawn from stream ("retie", μ) until h*^μ ≠ 0.
+//! Generated instances ([`generate`]), with random labels or teacher–student ones: the labels are then the
+//! outputs of a random teacher W* of the same architecture, so W* is a solution. The teacher is drawn from
+//! stream ("teacher", 0). For ReLU units a pattern with h*^μ = 0 (a tie, an error whatever its label) is
+//! redrawn from stream ("retie", μ) until h*^μ ≠ 0.
 
-use super::{fast, output_of};
+use super::{fast, Arch};
 use crate::bits::Kernels;
 use crate::error::{Error, Result};
-use crate::instance::Instance;
+use crate::instance::{generate_random, Instance};
 use crate::rng;
 use crate::weights::Weights;
 use rand_core::RngCore;
@@ -28,7 +29,7 @@ pub fn relabel(inst: &mut Instance, seed: u64) -> Result<Weights> {
                 )));
             }
             let mut word = 0u64;
-            for i in 0..arch.n {
+            for i in 0..arch.inputs() {
                 if i % 64 == 0 {
                     word = r.next_u64();
                 }
@@ -36,10 +37,10 @@ pub fn relabel(inst: &mut Instance, seed: u64) -> Result<Weights> {
             }
             let lambdas = (0..k).map(|l| {
                 (l * n..(l + 1) * n)
-                    .map(|i| teacher.get(i) as i32 * inst.xi(i, mu) as i32)
+                    .map(|i| teacher.get(i) as i32 * inst.xi(arch.input_of(i), mu) as i32)
                     .sum()
             });
-            out = output_of(&arch, lambdas);
+            out = arch.output(lambdas);
         }
         inst.set_sigma(mu, if out > 0 { 1 } else { -1 });
     }
@@ -48,4 +49,20 @@ pub fn relabel(inst: &mut Instance, seed: u64) -> Result<Weights> {
         inst.set_origin(Some(o));
     }
     Ok(teacher)
+}
+
+/// A generated instance: random labels, or (with `teacher`) labels from a random teacher, returned too.
+pub fn generate(
+    arch: Arch,
+    alpha: f64,
+    seed: u64,
+    teacher: bool,
+) -> Result<(Instance, Option<Weights>)> {
+    let mut inst = generate_random(arch, alpha, seed)?;
+    let t = if teacher {
+        Some(relabel(&mut inst, seed)?)
+    } else {
+        None
+    };
+    Ok((inst, t))
 }

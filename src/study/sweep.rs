@@ -12,12 +12,12 @@
 //! most a torn last line, which the next run removes. Every line carries the hash of the grid and search
 //! parameters (`sweep`); a file written by another grid or other parameters is refused.
 
-use crate::arch::{Activation, Arch};
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::instance::{pattern_count, Instance};
 use crate::mc::Found;
 use crate::model;
+use crate::model::{Activation, Arch};
 use crate::rng;
 use crate::solve::{solve, Algo, Config};
 use rayon::prelude::*;
