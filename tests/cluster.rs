@@ -3,7 +3,7 @@
 //! conflicting parts and listing missing tasks.
 
 use densemc::arch::Activation;
-use densemc::mc::rsa::{Centre, Visit};
+use densemc::mc::{Centre, Visit};
 use densemc::mc::{EnergyKind, Order, Ramp, Schedule};
 use densemc::solve::{Algo, Config};
 use densemc::study::merge::{merge, parse_results};

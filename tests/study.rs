@@ -4,7 +4,7 @@
 
 use densemc::arch::{Activation, Arch};
 use densemc::bits::Kernels;
-use densemc::mc::rsa::{Centre, Visit};
+use densemc::mc::{Centre, Visit};
 use densemc::mc::{EnergyKind, Order, Ramp, Schedule};
 use densemc::model::{self, fast};
 use densemc::rng;
