@@ -281,14 +281,7 @@ fn replica_moves<R: Replica, C: Cost>(
     if params.visit == Visit::Shared {
         if y == 1 {
             // One replica: the shared sequence is walked in order, a scan per run of rejections.
-            return phase(
-                &mut reps[0],
-                &mut moves[0],
-                sites,
-                Order::Permutation,
-                cost,
-                m,
-            );
+            return phase(&mut reps[0], &mut moves[0], sites, false, cost, m);
         }
         return shared(reps, moves, sites, cost, m, de);
     }
@@ -301,7 +294,7 @@ fn replica_moves<R: Replica, C: Cost>(
                 let b = (a + q) % y;
                 &sites[b * n / y..(b + 1) * n / y]
             };
-            phase(st, r, block, params.order, cost, m)
+            phase(st, r, block, params.order == Order::Random, cost, m)
         };
         let counts: Vec<Counts> = if params.parallel {
             reps.par_iter_mut()
@@ -336,13 +329,13 @@ fn spin(w: &[u64], j: usize) -> i8 {
     }
 }
 
-/// One replica's share of a phase: Metropolis over `sites`, in order ([`Order::Permutation`]) or at
-/// uniform draws from them ([`Order::Random`]); stops at E = 0.
+/// One replica's share of a phase: Metropolis over `sites` in order, or, with `draw`, at |sites| uniform
+/// draws from them; stops at E = 0.
 fn phase<R: Replica, C: Cost>(
     st: &mut R,
     rng: &mut Rng,
     sites: &[usize],
-    order: Order,
+    draw: bool,
     cost: &C,
     m: &[AtomicI16],
 ) -> Counts {
@@ -350,46 +343,43 @@ fn phase<R: Replica, C: Cost>(
     if st.energy() == 0 {
         return c;
     }
-    match order {
-        Order::Permutation => {
-            let mut k = 0;
-            while k < sites.len() {
-                // The stream is copied in and out so that the compiler can keep it in registers.
-                let mut rl = rng.clone();
-                let w = st.weights().words();
-                let hit = st.scan(
-                    &sites[k..],
-                    #[inline(always)]
-                    |j, de| {
-                        let s = if C::SPIN { spin(w, j) } else { 0 };
-                        cost.accept(de, j, s, m, &mut rl)
-                    },
-                );
-                *rng = rl;
-                let Some((t, de)) = hit else {
-                    c.proposals += (sites.len() - k) as u64;
-                    break;
-                };
-                c.proposals += t as u64 + 1;
-                flip(st, sites[k + t], de, m);
-                c.accepted += 1;
-                k += t + 1;
-                if st.energy() == 0 {
-                    break;
-                }
+    if !draw {
+        let mut k = 0;
+        while k < sites.len() {
+            // The stream is copied in and out so that the compiler can keep it in registers.
+            let mut rl = rng.clone();
+            let w = st.weights().words();
+            let hit = st.scan(
+                &sites[k..],
+                #[inline(always)]
+                |j, de| {
+                    let s = if C::SPIN { spin(w, j) } else { 0 };
+                    cost.accept(de, j, s, m, &mut rl)
+                },
+            );
+            *rng = rl;
+            let Some((t, de)) = hit else {
+                c.proposals += (sites.len() - k) as u64;
+                break;
+            };
+            c.proposals += t as u64 + 1;
+            flip(st, sites[k + t], de, m);
+            c.accepted += 1;
+            k += t + 1;
+            if st.energy() == 0 {
+                break;
             }
         }
-        Order::Random => {
-            for _ in 0..sites.len() {
-                let j = sites[rng::below(rng, sites.len() as u64) as usize];
-                c.proposals += 1;
-                let de = st.delta_energy(j);
-                if cost.accept(de, j, st.weights().get(j), m, rng) {
-                    flip(st, j, de, m);
-                    c.accepted += 1;
-                    if st.energy() == 0 {
-                        break;
-                    }
+    } else {
+        for _ in 0..sites.len() {
+            let j = sites[rng::below(rng, sites.len() as u64) as usize];
+            c.proposals += 1;
+            let de = st.delta_energy(j);
+            if cost.accept(de, j, st.weights().get(j), m, rng) {
+                flip(st, j, de, m);
+                c.accepted += 1;
+                if st.energy() == 0 {
+                    break;
                 }
             }
         }
