@@ -36,7 +36,8 @@ pub enum Centre {
 /// E of a centre configuration (for the replicated ensemble's stop rule and report).
 pub type CentreEnergy<'e> = &'e (dyn Fn(&Weights) -> i64 + Sync);
 
-/// y replicas of one model and their coupling.
+/// y replicas of one model and their coupling. The constructors panic unless 1 ≤ y ≤ 32767 (m_i is held in
+/// 16 bits).
 pub struct Ensemble<'e, R: Replica> {
     pub(super) reps: &'e mut [R],
     pub(super) coupling: Coupling<'e>,
@@ -70,7 +71,10 @@ impl<'e, R: Replica> Ensemble<'e, R> {
         centre: Option<Centre>,
         centre_energy: Option<CentreEnergy<'e>>,
     ) -> Self {
-        assert!(!reps.is_empty(), "an ensemble needs at least one replica");
+        assert!(
+            !reps.is_empty() && reps.len() <= i16::MAX as usize,
+            "an ensemble holds 1 to 32767 replicas"
+        );
         let n = reps[0].n();
         let m = (0..n)
             .map(|i| AtomicI16::new(reps.iter().map(|r| r.weights().get(i) as i16).sum()))
