@@ -10,7 +10,7 @@
 //! - `driver.rs`: the SA and RSA loops both peers share, making exactly densemc's random decisions.
 //!
 //! densemc is driven through the library: `mc::State` replicas (`EnergyKind::Errors`, `Kernels::best()`,
-//! the runtime-dispatched kernels of the shipped binary) and `mc::sa::anneal` / `mc::rsa::anneal`
+//! the runtime-dispatched kernels of the shipped binary) and `mc::anneal` on the plain / replicated `Ensemble`
 //! (`Centre::Traced`, `parallel: false`), `Order::Permutation`. RSA is measured in both proposal orders,
 //! `Visit::Blocks` (rows "RSA y=5") and `Visit::Shared` (rows "RSA y=5 shared"); the peers' driver has
 //! both orders too, so that each row still compares identical trajectories.
@@ -69,9 +69,10 @@ mod plain;
 
 use densemc::bits::{Kernels, Lane};
 use densemc::instance::Instance;
-use densemc::mc::rsa::{self, Centre};
 use densemc::mc::tracker::TrackedErrors;
-use densemc::mc::{sa, EnergyKind, Order, Progress, Ramp, Replica, Schedule, State};
+use densemc::mc::{
+    self, Centre, EnergyKind, Ensemble, Order, Progress, Ramp, Replica, Schedule, State, Visit,
+};
 use densemc::model;
 use densemc::model::{Activation, Arch};
 use densemc::rng;
@@ -308,40 +309,27 @@ fn run_densemc_in<L: Lane>(s: &Setup, sweeps: u64, verify: bool, seed: u64) -> O
         .map(|w| State::new(&s.inst, w.clone(), EnergyKind::Errors, kern).unwrap())
         .collect();
     let mut observe = |_: &Progress| true;
-    let (out, t, c) = match s.algo {
-        Algo::Sa => {
-            let (t, c) = (Instant::now(), thread_cpu());
-            let out = sa::anneal(
-                &mut reps[0],
-                &s.schedule,
-                sweeps,
-                Order::Permutation,
-                seed,
-                None,
-                &mut observe,
-            );
-            (out, t, c)
-        }
-        Algo::Rsa | Algo::RsaShared => {
-            let tracked = Mutex::new(centre_tracker(s));
-            let ce = |w: &Weights| tracked.lock().unwrap().errors(w);
-            let params = rsa::Params {
-                centre: Centre::Traced,
-                max_sweeps: sweeps,
-                order: Order::Permutation,
-                seed,
-                parallel: false,
-                visit: if s.algo == Algo::RsaShared {
-                    rsa::Visit::Shared
-                } else {
-                    rsa::Visit::Blocks
-                },
-            };
-            let (t, c) = (Instant::now(), thread_cpu());
-            let out = rsa::anneal(&mut reps, &ce, &s.schedule, params, None, &mut observe);
-            (out, t, c)
-        }
+    let tracked = Mutex::new(centre_tracker(s));
+    let ce = |w: &Weights| tracked.lock().unwrap().errors(w);
+    let params = mc::Params {
+        schedule: s.schedule.clone(),
+        max_sweeps: sweeps,
+        order: Order::Permutation,
+        visit: if s.algo == Algo::Rsa {
+            Visit::Blocks
+        } else {
+            Visit::Shared
+        },
+        seed,
+        parallel: false,
     };
+    let mut ens = if s.algo == Algo::Sa {
+        Ensemble::plain(&mut reps)
+    } else {
+        Ensemble::replicated(&mut reps, Centre::Traced, &ce)
+    };
+    let (t, c) = (Instant::now(), thread_cpu());
+    let out = mc::anneal(&mut ens, &params, None, &mut observe).unwrap();
     let (secs, cpu) = (t.elapsed().as_secs_f64(), thread_cpu() - c);
     if verify {
         for (a, r) in reps.iter().enumerate() {

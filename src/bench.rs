@@ -14,9 +14,8 @@
 use crate::bits::Lane;
 use crate::bits::{Kernels, Path};
 use crate::error::Result;
-use crate::mc::rsa::{self, Centre};
 use crate::mc::tracker::TrackedErrors;
-use crate::mc::{sa, EnergyKind, Order, Ramp, Schedule, State};
+use crate::mc::{self, Centre, EnergyKind, Ensemble, Order, Ramp, Schedule, State, Visit};
 use crate::model::{self, fast};
 use crate::model::{Activation, Arch};
 use crate::rng;
@@ -206,31 +205,25 @@ fn mc_lanes<L: Lane>(
     let tracked = std::sync::Mutex::new(TrackedErrors::<L>::new(inst, kern));
     let ce = |w: &Weights| tracked.lock().expect("centre tracker").errors(w);
     let mut run = |sweeps: u64, seed: u64| -> (u64, u64) {
-        let out = if algo == "sa" {
-            sa::anneal(
-                &mut reps[0],
-                &sched,
-                sweeps,
-                Order::Permutation,
-                seed,
-                None,
-                &mut |_| true,
-            )
-        } else {
-            let params = rsa::Params {
-                centre: Centre::Traced,
-                max_sweeps: sweeps,
-                order: Order::Permutation,
-                seed,
-                parallel: threads > 1,
-                visit: if algo == "rsa-shared" {
-                    rsa::Visit::Shared
-                } else {
-                    rsa::Visit::Blocks
-                },
-            };
-            rsa::anneal(&mut reps, &ce, &sched, params, None, &mut |_| true)
+        let sa = algo == "sa";
+        let params = mc::Params {
+            schedule: sched.clone(),
+            max_sweeps: sweeps,
+            order: Order::Permutation,
+            visit: if sa || algo == "rsa-shared" {
+                Visit::Shared
+            } else {
+                Visit::Blocks
+            },
+            seed,
+            parallel: threads > 1,
         };
+        let mut ens = if sa {
+            Ensemble::plain(&mut reps)
+        } else {
+            Ensemble::replicated(&mut reps, Centre::Traced, &ce)
+        };
+        let out = mc::anneal(&mut ens, &params, None, &mut |_| true).expect("a fresh run");
         (out.proposals, out.accepted)
     };
     let pool = rayon::ThreadPoolBuilder::new()

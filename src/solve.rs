@@ -1,12 +1,20 @@
-//! One search for a solution on one instance: builds the replicas, runs SA or RSA, re-verifies what it
-//! reports with the reference evaluator, and returns the result record written as `result.json`.
+//! The seam between the solvers and what runs them: [`Solver`] is what `solve`, `sweep`, the records (and
+//! later the Python binding) call; [`Config`] is a run's settings, resolved with the science defaults and
+//! checked by [`ConfigSpec::resolve`]; [`solve`] runs a solver on one instance, re-verifies what it reports
+//! with the reference evaluator, and returns the result record written as `result.json`.
+//!
+//! SA and RSA are one solver: the Metropolis driver ([`mc::anneal`]) on the plain ensemble of one replica
+//! (SA) or on the replicated ensemble of y (RSA).
 
-use crate::bits::{Kernels, Lane};
+use crate::model::Activation;
+use crate::bits::{words_for_bits, Kernels, Lane};
 use crate::error::{Error, Result};
 use crate::instance::{Instance, Origin};
-use crate::mc::rsa::{self, Centre};
 use crate::mc::tracker::TrackedErrors;
-use crate::mc::{sa, EnergyKind, Found, Order, Outcome, Progress, Resume, Schedule, State};
+use crate::mc::{
+    self, Centre, EnergyKind, Ensemble, Found, Order, Outcome, Progress, Ramp, Resume, Schedule,
+    State, Visit,
+};
 use crate::model::{fast, reference};
 use crate::rng;
 use crate::weights::Weights;
@@ -23,12 +31,14 @@ pub enum Algo {
     Rsa,
 }
 
-/// Everything that defines a run besides the instance.
+/// Everything that defines a run besides the instance (made by [`ConfigSpec::resolve`]; recorded in result
+/// files and checkpoints as it is).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Config {
     pub algo: Algo,
-    /// y, the number of replicas (1 for SA).
+    /// y, the number of replicas (SA runs one, see [`Config::y`]).
     pub replicas: usize,
+    /// RSA: how the replicas are coupled (recorded but unused by SA).
     pub centre: Centre,
     pub schedule: Schedule,
     pub max_sweeps: u64,
@@ -40,11 +50,188 @@ pub struct Config {
     pub threads: usize,
     /// RSA: how the replicas' proposals are ordered within a sweep (absent in records: blocks).
     #[serde(default, skip_serializing_if = "is_blocks")]
-    pub visit: rsa::Visit,
+    pub visit: Visit,
 }
 
-fn is_blocks(v: &rsa::Visit) -> bool {
-    *v == rsa::Visit::Blocks
+fn is_blocks(v: &Visit) -> bool {
+    *v == Visit::Blocks
+}
+
+/// The science defaults (tuned on the perceptron and both committees, docs/algorithms.md).
+pub mod defaults {
+    /// y, the number of RSA replicas.
+    pub const REPLICAS: usize = 7;
+    /// The largest y accepted.
+    pub const MAX_REPLICAS: usize = 1000;
+    /// β₀ with the linear energy and with the error count (for N = [`BETA_REFERENCE_N`]).
+    pub const BETA0_LINEAR: f64 = 0.5;
+    pub const BETA0_ERRORS: f64 = 1.0;
+    /// β₁ (for N = [`BETA_REFERENCE_N`]).
+    pub const BETA1: f64 = 5.0;
+    /// γ₀, γ₁ (RSA).
+    pub const GAMMA0: f64 = 0.1;
+    pub const GAMMA1: f64 = 10.0;
+    /// The sweep budget (and the ramp length T unless given).
+    pub const MAX_SWEEPS: u64 = 20_000;
+    /// N₀: a ramp's β₀, β₁ are for N₀ weights and a run on N uses β·√(N₀/N).
+    pub const BETA_REFERENCE_N: usize = 1000;
+    /// The master seed.
+    pub const SEED: u64 = 1;
+}
+
+/// A run's settings as a user gives them: whatever is None takes its default in [`ConfigSpec::resolve`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConfigSpec {
+    /// Default RSA.
+    pub algo: Option<Algo>,
+    /// y (RSA; SA runs one replica). Default [`defaults::REPLICAS`].
+    pub replicas: Option<usize>,
+    /// Default traced.
+    pub centre: Option<Centre>,
+    /// Default blocks.
+    pub visit: Option<Visit>,
+    /// A schedule table (`Schedule::read`), in place of the ramp: then the ramp's settings (β₀, β₁, γ₀,
+    /// γ₁, its shape, length and β scaling) must be None.
+    pub schedule: Option<Schedule>,
+    /// β₀. Default [`defaults::BETA0_LINEAR`] with the linear energy, [`defaults::BETA0_ERRORS`] with errors.
+    pub beta0: Option<f64>,
+    pub beta1: Option<f64>,
+    /// γ₀, γ₁ (SA's are 0).
+    pub gamma0: Option<f64>,
+    pub gamma1: Option<f64>,
+    /// Default geometric.
+    pub ramp: Option<Ramp>,
+    /// T, the sweeps over which the ramp rises. Default: `max_sweeps`.
+    pub ramp_sweeps: Option<u64>,
+    /// Whether β₀, β₁ are for N = [`defaults::BETA_REFERENCE_N`] and scaled by √(N₀/N) (default) or taken
+    /// as given.
+    pub scale_beta: Option<bool>,
+    pub max_sweeps: Option<u64>,
+    /// Default permutation.
+    pub order: Option<Order>,
+    /// Default: linear for the perceptron, errors for committees.
+    pub energy: Option<EnergyKind>,
+    pub seed: Option<u64>,
+    /// Default 1.
+    pub threads: Option<usize>,
+}
+
+impl ConfigSpec {
+    /// The run configuration on instances with hidden units `activation`: defaults filled in, every value
+    /// checked (errors name the parameter).
+    pub fn resolve(&self, activation: Activation) -> Result<Config> {
+        let algo = self.algo.unwrap_or(Algo::Rsa);
+        let sa = algo == Algo::Sa;
+        let energy = self.energy.unwrap_or(match activation {
+            Activation::Perceptron => EnergyKind::Linear,
+            _ => EnergyKind::Errors,
+        });
+        let max_sweeps = self.max_sweeps.unwrap_or(defaults::MAX_SWEEPS);
+        let schedule = match &self.schedule {
+            Some(table) => {
+                let ramp_given = self.beta0.is_some()
+                    || self.beta1.is_some()
+                    || self.gamma0.is_some()
+                    || self.gamma1.is_some()
+                    || self.ramp.is_some()
+                    || self.ramp_sweeps.is_some()
+                    || self.scale_beta.is_some();
+                if ramp_given {
+                    return Err(Error::input(
+                        "a schedule table replaces the ramp: give the table or the ramp's settings (β₀, β₁, γ₀, γ₁, shape, length, β scaling), not both",
+                    ));
+                }
+                table.clone()
+            }
+            None => {
+                let beta0 = self.beta0.unwrap_or(match energy {
+                    EnergyKind::Linear => defaults::BETA0_LINEAR,
+                    EnergyKind::Errors => defaults::BETA0_ERRORS,
+                });
+                let gamma = if sa {
+                    (0.0, 0.0)
+                } else {
+                    (
+                        self.gamma0.unwrap_or(defaults::GAMMA0),
+                        self.gamma1.unwrap_or(defaults::GAMMA1),
+                    )
+                };
+                let s = Schedule::ramp(
+                    self.ramp.unwrap_or(Ramp::Geometric),
+                    (beta0, self.beta1.unwrap_or(defaults::BETA1)),
+                    gamma,
+                    self.ramp_sweeps.unwrap_or(max_sweeps),
+                )?;
+                if self.scale_beta.unwrap_or(true) {
+                    s.with_beta_reference(defaults::BETA_REFERENCE_N)
+                } else {
+                    s
+                }
+            }
+        };
+        let c = Config {
+            algo,
+            replicas: if sa {
+                1
+            } else {
+                self.replicas.unwrap_or(defaults::REPLICAS)
+            },
+            centre: self.centre.unwrap_or(Centre::Traced),
+            schedule,
+            max_sweeps,
+            order: self.order.unwrap_or(Order::Permutation),
+            energy,
+            seed: self.seed.unwrap_or(defaults::SEED),
+            threads: self.threads.unwrap_or(1),
+            visit: self.visit.unwrap_or_default(),
+        };
+        c.check(activation)?;
+        Ok(c)
+    }
+}
+
+impl Config {
+    /// y, the number of replicas the run keeps: 1 for SA (whatever `replicas` says), `replicas` for RSA.
+    pub fn y(&self) -> usize {
+        match self.algo {
+            Algo::Sa => 1,
+            Algo::Rsa => self.replicas,
+        }
+    }
+
+    /// Checks the values a [`Config`] made by hand may get wrong (errors name the parameter).
+    pub fn check(&self, activation: Activation) -> Result<()> {
+        let y = self.y();
+        if y == 0 || y > defaults::MAX_REPLICAS {
+            return Err(Error::input(format!(
+                "y (the number of replicas) is {y}: it must be between 1 and {} (typically 3 to 7)",
+                defaults::MAX_REPLICAS
+            )));
+        }
+        if self.max_sweeps == 0 {
+            return Err(Error::input(
+                "max_sweeps (the sweep budget) must be at least 1",
+            ));
+        }
+        if self.threads == 0 {
+            return Err(Error::input(
+                "threads (the number of threads) must be at least 1",
+            ));
+        }
+        if self.energy == EnergyKind::Linear && activation != Activation::Perceptron {
+            return Err(Error::input(
+                "energy: the linear (minimal-flip) energy is defined for the perceptron only; committees use the error count",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The memory a run of this configuration takes on N = `n` weights, P = `p` patterns and K = `k` hidden
+    /// units: the instance and the y incremental states (an estimate, for checks before a run).
+    pub fn memory_bytes(&self, n: usize, p: usize, k: usize) -> u64 {
+        let stride = words_for_bits(p) as u64;
+        Instance::memory_for(n, p) + self.y() as u64 * stride * 8 * (k as u64 * 136 + 48)
+    }
 }
 
 /// The instance a result refers to.
@@ -124,13 +311,108 @@ pub fn recount(inst: &Instance, w: &Weights) -> u64 {
     }
 }
 
-/// Runs one search. `observe` sees every sweep and may stop the run by returning false. The fields live
-/// in 16-bit lanes when they fit, in 32-bit lanes otherwise (huge N); the result is the same.
+/// What a solver's observer sees after every step; returning false stops the run.
+pub type Observer<'o> = &'o mut (dyn FnMut(&Progress) -> bool + Send);
+
+/// A search for a solution on one instance: the seam that `solve`, `sweep`, the records (and later the
+/// Python binding) call. [`solve`] adds the timing, the re-verification and the result record.
+pub trait Solver {
+    /// Searches `inst`, continuing from a checkpoint's `resume` record of the same run when given.
+    fn search(
+        &self,
+        inst: &Instance,
+        resume: Option<&Resume>,
+        observe: Observer<'_>,
+    ) -> Result<Outcome>;
+    /// Width of the integer lanes the solver keeps the fields in on `inst` (recorded in the report).
+    fn lane_bits(&self, inst: &Instance) -> u32;
+}
+
+/// SA and RSA: the Metropolis driver on the plain ensemble of one replica (SA, which walks each sweep's
+/// site sequence, the shared visit of one replica) or on the replicated ensemble (RSA). The fields live in
+/// 16-bit lanes when they fit, in 32-bit lanes otherwise (huge N); the result is the same.
+impl Solver for Config {
+    fn search(
+        &self,
+        inst: &Instance,
+        resume: Option<&Resume>,
+        observe: Observer<'_>,
+    ) -> Result<Outcome> {
+        self.check(inst.activation())?;
+        if State::<i16>::fits(inst) {
+            anneal_in::<i16>(self, inst, resume, observe)
+        } else {
+            anneal_in::<i32>(self, inst, resume, observe)
+        }
+    }
+
+    fn lane_bits(&self, inst: &Instance) -> u32 {
+        if State::<i16>::fits(inst) {
+            16
+        } else {
+            32
+        }
+    }
+}
+
+fn anneal_in<L: Lane>(
+    cfg: &Config,
+    inst: &Instance,
+    resume: Option<&Resume>,
+    observe: Observer<'_>,
+) -> Result<Outcome> {
+    let kern = Kernels::best();
+    let y = cfg.y();
+    if let Some(r) = resume {
+        if r.weights.len() != y {
+            return Err(Error::input(format!(
+                "the checkpoint holds {} replicas but the run has y = {y}: it belongs to another run",
+                r.weights.len()
+            )));
+        }
+    }
+    let mut reps = Vec::with_capacity(y);
+    for a in 0..y {
+        let w = match resume {
+            Some(r) => Weights::parse_pm(&r.weights[a], inst.n(), "checkpoint")?,
+            None => Weights::random(inst.n(), &mut rng::stream(cfg.seed, "init", a as u64)),
+        };
+        reps.push(State::<L>::new(inst, w, cfg.energy, kern)?);
+    }
+    let rsa = cfg.algo == Algo::Rsa;
+    let params = mc::Params {
+        schedule: cfg.schedule.for_n(inst.n()),
+        max_sweeps: cfg.max_sweeps,
+        order: cfg.order,
+        visit: if rsa { cfg.visit } else { Visit::Shared },
+        seed: cfg.seed,
+        parallel: rsa && cfg.threads > 1 && cfg.visit == Visit::Blocks,
+    };
+    // The centre changes by a few weights per sweep: its errors are tracked incrementally.
+    let tracked = std::sync::Mutex::new(TrackedErrors::<L>::new(inst, kern));
+    let ce = |w: &Weights| tracked.lock().expect("centre tracker").errors(w);
+    let mut ens = if rsa {
+        Ensemble::replicated(&mut reps, cfg.centre, &ce)
+    } else {
+        Ensemble::plain(&mut reps)
+    };
+    if params.parallel {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(cfg.threads)
+            .build()
+            .map_err(|e| Error::input(format!("cannot start {} threads: {e}", cfg.threads)))?;
+        pool.install(|| mc::anneal(&mut ens, &params, resume, observe))
+    } else {
+        mc::anneal(&mut ens, &params, resume, observe)
+    }
+}
+
+/// Runs one search. `observe` sees every sweep and may stop the run by returning false.
 pub fn solve(
     inst: &Instance,
     file: Option<String>,
     cfg: &Config,
-    observe: &mut (dyn FnMut(&Progress) -> bool + Send),
+    observe: Observer<'_>,
 ) -> Result<Report> {
     solve_from(inst, file, cfg, None, observe)
 }
@@ -142,93 +424,10 @@ pub fn solve_from(
     file: Option<String>,
     cfg: &Config,
     resume: Option<&Resume>,
-    observe: &mut (dyn FnMut(&Progress) -> bool + Send),
+    observe: Observer<'_>,
 ) -> Result<Report> {
-    if State::<i16>::fits(inst) {
-        solve_with::<i16>(inst, file, cfg, resume, observe)
-    } else {
-        solve_with::<i32>(inst, file, cfg, resume, observe)
-    }
-}
-
-fn solve_with<L: Lane>(
-    inst: &Instance,
-    file: Option<String>,
-    cfg: &Config,
-    resume: Option<&Resume>,
-    observe: &mut (dyn FnMut(&Progress) -> bool + Send),
-) -> Result<Report> {
-    let kern = Kernels::best();
-    let y = if cfg.algo == Algo::Sa {
-        1
-    } else {
-        cfg.replicas
-    };
-    if y == 0 || y > 1000 {
-        return Err(Error::input(format!(
-            "--replicas y={y}: use 1 ≤ y ≤ 1000 (typically 3 to 7)"
-        )));
-    }
-    if cfg.max_sweeps == 0 {
-        return Err(Error::input("--max-sweeps must be at least 1"));
-    }
-    let mut reps = Vec::with_capacity(y);
-    if let Some(r) = resume {
-        if r.weights.len() != y
-            || r.rngs.len() != y
-            || (cfg.algo == Algo::Rsa) != r.order_rng.is_some()
-        {
-            return Err(Error::input(format!(
-                "the checkpoint holds {} replicas but the run has y={y}: it belongs to another run",
-                r.weights.len()
-            )));
-        }
-    }
-    for a in 0..y {
-        let w = match resume {
-            Some(r) => Weights::parse_pm(&r.weights[a], inst.n(), "checkpoint")?,
-            None => Weights::random(inst.n(), &mut rng::stream(cfg.seed, "init", a as u64)),
-        };
-        reps.push(State::<L>::new(inst, w, cfg.energy, kern)?);
-    }
-    let schedule = cfg.schedule.for_n(inst.n());
     let start = Instant::now();
-    let out: Outcome = match cfg.algo {
-        Algo::Sa => sa::anneal(
-            &mut reps[0],
-            &schedule,
-            cfg.max_sweeps,
-            cfg.order,
-            cfg.seed,
-            resume,
-            observe,
-        ),
-        Algo::Rsa => {
-            let params = rsa::Params {
-                centre: cfg.centre,
-                max_sweeps: cfg.max_sweeps,
-                order: cfg.order,
-                seed: cfg.seed,
-                parallel: cfg.threads > 1,
-                visit: cfg.visit,
-            };
-            // The centre changes by a few weights per sweep: its errors are tracked incrementally.
-            let tracked = std::sync::Mutex::new(TrackedErrors::<L>::new(inst, kern));
-            let ce = |w: &Weights| tracked.lock().expect("centre tracker").errors(w);
-            let mut run = || rsa::anneal(&mut reps, &ce, &schedule, params, resume, observe);
-            if cfg.threads > 1 {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(cfg.threads)
-                    .build()
-                    .map_err(|e| {
-                        Error::input(format!("cannot start {} threads: {e}", cfg.threads))
-                    })?;
-                pool.install(run)
-            } else {
-                run()
-            }
-        }
-    };
+    let out = cfg.search(inst, resume, observe)?;
     let seconds = start.elapsed().as_secs_f64();
     // Re-verify everything reported from scratch.
     let errors = recount(inst, &out.weights);
@@ -266,8 +465,8 @@ fn solve_with<L: Lane>(
         densemc_version: crate::VERSION.to_string(),
         instance: InstanceInfo::of(inst, file),
         config: cfg.clone(),
-        kernel_path: kern.path().name().to_string(),
-        lane_bits: 8 * std::mem::size_of::<L>() as u32,
+        kernel_path: Kernels::best().path().name().to_string(),
+        lane_bits: cfg.lane_bits(inst),
         solved: out.solved,
         found: out.found,
         energy: out.energy,

@@ -2,7 +2,7 @@
 //! arrays), and `merge` joins the part files into exactly the unsharded sweep, refusing foreign or
 //! conflicting parts and listing missing tasks.
 
-use densemc::mc::rsa::{Centre, Visit};
+use densemc::mc::{Centre, Visit};
 use densemc::mc::{EnergyKind, Order, Ramp, Schedule};
 use densemc::model::Activation;
 use densemc::solve::{Algo, Config};

@@ -2,8 +2,10 @@
 //! that the reference evaluator confirms.
 
 use densemc::bits::Kernels;
-use densemc::mc::rsa::{self, Centre, Visit};
-use densemc::mc::{sa, EnergyKind, Order, Ramp, Replica, Schedule, State};
+use densemc::mc::ensemble::majority;
+use densemc::mc::{
+    self, Centre, EnergyKind, Ensemble, Order, Ramp, Replica, Schedule, State, Visit,
+};
 use densemc::model::{self, reference};
 use densemc::model::{Activation, Arch};
 use densemc::rng;
@@ -126,8 +128,8 @@ fn replicas_stay_consistent_through_a_run() {
                 })
                 .collect();
             let schedule = Schedule::ramp(Ramp::Geometric, (0.5, 3.0), (0.1, 3.0), 30).unwrap();
-            let params = rsa::Params {
-                centre,
+            let params = mc::Params {
+                schedule,
                 max_sweeps: 30,
                 order: Order::Random,
                 seed: 3,
@@ -136,12 +138,14 @@ fn replicas_stay_consistent_through_a_run() {
             };
             let ce = |w: &Weights| reference::errors(&inst, w) as i64;
             let mut sweeps_seen = 0;
-            let out = rsa::anneal(&mut reps, &ce, &schedule, params, None, &mut |p| {
+            let mut ens = Ensemble::replicated(&mut reps, centre, &ce);
+            let out = mc::anneal(&mut ens, &params, None, &mut |p| {
                 sweeps_seen = p.sweep;
                 assert_eq!(p.energies.len(), 3);
                 assert!(p.overlap.unwrap() <= 1.0);
                 true
-            });
+            })
+            .unwrap();
             assert_eq!(out.sweeps, sweeps_seen);
             for r in &reps {
                 r.verify()
@@ -150,7 +154,7 @@ fn replicas_stay_consistent_through_a_run() {
             let (cw, cerr) = out.centre.unwrap();
             assert_eq!(cerr, reference::errors(&inst, &cw) as i64);
             if centre == Centre::Traced {
-                assert_eq!(cw, rsa::majority(&reps));
+                assert_eq!(cw, majority(&reps));
             }
         }
     }
@@ -162,10 +166,20 @@ fn sa_runs_consistently_and_observer_can_stop() {
     let (inst, _) = model::generate(arch, 0.5, 6, false).unwrap();
     let w = Weights::random(arch.n, &mut rng::stream(2, "init", 0));
     let mut st = State::<i32>::new(&inst, w, EnergyKind::Errors, Kernels::best()).unwrap();
-    let s = Schedule::ramp(Ramp::Linear, (0.5, 2.0), (0.0, 0.0), 50).unwrap();
-    let out = sa::anneal(&mut st, &s, 1000, Order::Random, 1, None, &mut |p| {
+    let params = mc::Params {
+        schedule: Schedule::ramp(Ramp::Linear, (0.5, 2.0), (0.0, 0.0), 50).unwrap(),
+        max_sweeps: 1000,
+        order: Order::Random,
+        visit: Visit::Shared,
+        seed: 1,
+        parallel: false,
+    };
+    let reps = std::slice::from_mut(&mut st);
+    let out = mc::anneal(&mut Ensemble::plain(reps), &params, None, &mut |p| {
+        assert!(p.centre_energy.is_none() && p.overlap.is_none());
         p.sweep < 7
-    });
+    })
+    .unwrap();
     assert_eq!(out.sweeps, 7);
     assert_eq!(out.proposals, 7 * 199);
     st.verify().unwrap();
@@ -335,4 +349,204 @@ fn checkpoint_resume_is_bit_identical() {
         "every run should outlast the checkpoint at α = 0.85"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The library resolver gives the configurations (and so the JSON in result files, checkpoints and sweep
+/// hashes) that `densemc solve` recorded before it existed (recorded from be39ca7's binary).
+#[test]
+fn resolved_configs_serialise_as_before() {
+    use densemc::mc::Ramp;
+    use densemc::solve::ConfigSpec;
+    let spec = |algo| ConfigSpec {
+        algo: Some(algo),
+        max_sweeps: Some(5),
+        seed: Some(3),
+        ..ConfigSpec::default()
+    };
+    let json = |c: Config| serde_json::to_string(&c).unwrap();
+    assert_eq!(
+        json(spec(Algo::Rsa).resolve(Activation::Perceptron).unwrap()),
+        r#"{"algo":"rsa","replicas":7,"centre":"traced","schedule":{"kind":"ramp","ramp":"geometric","beta0":0.5,"beta1":5.0,"gamma0":0.1,"gamma1":10.0,"sweeps":5,"beta_ref_n":1000},"max_sweeps":5,"order":"permutation","energy":"linear","seed":3,"threads":1}"#
+    );
+    assert_eq!(
+        json(spec(Algo::Sa).resolve(Activation::Perceptron).unwrap()),
+        r#"{"algo":"sa","replicas":1,"centre":"traced","schedule":{"kind":"ramp","ramp":"geometric","beta0":0.5,"beta1":5.0,"gamma0":0.0,"gamma1":0.0,"sweeps":5,"beta_ref_n":1000},"max_sweeps":5,"order":"permutation","energy":"linear","seed":3,"threads":1}"#
+    );
+    let sign = ConfigSpec {
+        replicas: Some(5),
+        threads: Some(2),
+        ..spec(Algo::Rsa)
+    };
+    assert_eq!(
+        json(sign.resolve(Activation::Sign).unwrap()),
+        r#"{"algo":"rsa","replicas":5,"centre":"traced","schedule":{"kind":"ramp","ramp":"geometric","beta0":1.0,"beta1":5.0,"gamma0":0.1,"gamma1":10.0,"sweeps":5,"beta_ref_n":1000},"max_sweeps":5,"order":"permutation","energy":"errors","seed":3,"threads":2}"#
+    );
+    let explicit = ConfigSpec {
+        replicas: Some(3),
+        centre: Some(Centre::Explicit),
+        visit: Some(Visit::Shared),
+        order: Some(Order::Random),
+        ramp: Some(Ramp::Linear),
+        beta0: Some(0.0),
+        ramp_sweeps: Some(7),
+        scale_beta: Some(false),
+        ..spec(Algo::Rsa)
+    };
+    assert_eq!(
+        json(explicit.resolve(Activation::Perceptron).unwrap()),
+        r#"{"algo":"rsa","replicas":3,"centre":"explicit","schedule":{"kind":"ramp","ramp":"linear","beta0":0.0,"beta1":5.0,"gamma0":0.1,"gamma1":10.0,"sweeps":7},"max_sweeps":5,"order":"random","energy":"linear","seed":3,"threads":1,"visit":"shared"}"#
+    );
+}
+
+/// Bad settings are refused by the resolver with errors that name the parameter, not a flag.
+#[test]
+fn resolver_refuses_bad_settings_by_name() {
+    use densemc::solve::ConfigSpec;
+    let err = |s: ConfigSpec, act| s.resolve(act).unwrap_err().to_string();
+    let rsa = ConfigSpec::default();
+    for (spec, act, says) in [
+        (
+            ConfigSpec {
+                replicas: Some(0),
+                ..rsa.clone()
+            },
+            Activation::Perceptron,
+            "y (the number of replicas)",
+        ),
+        (
+            ConfigSpec {
+                replicas: Some(1001),
+                ..rsa.clone()
+            },
+            Activation::Perceptron,
+            "between 1 and 1000",
+        ),
+        (
+            ConfigSpec {
+                max_sweeps: Some(0),
+                ..rsa.clone()
+            },
+            Activation::Perceptron,
+            "max_sweeps",
+        ),
+        (
+            ConfigSpec {
+                threads: Some(0),
+                ..rsa.clone()
+            },
+            Activation::Perceptron,
+            "threads",
+        ),
+        (
+            ConfigSpec {
+                energy: Some(EnergyKind::Linear),
+                ..rsa.clone()
+            },
+            Activation::Relu,
+            "energy",
+        ),
+        (
+            ConfigSpec {
+                beta0: Some(-1.0),
+                ..rsa.clone()
+            },
+            Activation::Perceptron,
+            "β and γ",
+        ),
+        (
+            ConfigSpec {
+                schedule: Some(Schedule::parse("0 1 0.1\n", std::path::Path::new("s")).unwrap()),
+                beta1: Some(3.0),
+                ..rsa.clone()
+            },
+            Activation::Perceptron,
+            "schedule table replaces the ramp",
+        ),
+    ] {
+        let e = err(spec, act);
+        assert!(e.contains(says), "{e:?} should say {says:?}");
+        assert!(!e.contains("--"), "{e:?} names a flag");
+    }
+    // SA runs one replica whatever y says; committees default to the error count.
+    let sa = ConfigSpec {
+        algo: Some(Algo::Sa),
+        replicas: Some(9),
+        ..rsa.clone()
+    }
+    .resolve(Activation::Sign)
+    .unwrap();
+    assert_eq!((sa.replicas, sa.y(), sa.energy), (1, 1, EnergyKind::Errors));
+    // The β of the ramp is for N = 1000 and scales as √(1000/N).
+    let c = rsa.resolve(Activation::Perceptron).unwrap();
+    let (b, g) = c.schedule.for_n(4000).at(0);
+    assert!((b - 0.25).abs() < 1e-12 && (g - 0.1).abs() < 1e-12);
+    // The estimate before a run: the instance (N + 1 rows of 8 words) and y states of 8·(136K + 48) bytes
+    // per word of a row, as the command line has always estimated it; SA keeps one state.
+    assert_eq!(c.memory_bytes(1000, 500, 1), 1001 * 64 + 7 * 64 * 184);
+    assert_eq!(
+        sa.memory_bytes(1000, 500, 3),
+        1001 * 64 + 64 * (3 * 136 + 48)
+    );
+}
+
+/// With one replica and the permutation order the two visit orders are the same walk over the sweep's
+/// sites, and a plain run is SA: the driver on the plain ensemble gives SA's result either way.
+#[test]
+fn one_plain_replica_is_sa_in_either_visit() {
+    let arch = Arch::new(203, 1, Activation::Perceptron).unwrap();
+    let (inst, _) = model::generate(arch, 0.6, 5, false).unwrap();
+    let c = cfg(Algo::Sa, EnergyKind::Linear, 50, 1, Centre::Traced, 7);
+    let sa = solve(&inst, None, &c, &mut |_| true).unwrap();
+    for visit in [Visit::Blocks, Visit::Shared] {
+        let w = Weights::random(arch.n, &mut rng::stream(7, "init", 0));
+        let mut st = [State::<i16>::new(&inst, w, EnergyKind::Linear, Kernels::best()).unwrap()];
+        let params = mc::Params {
+            schedule: c.schedule.for_n(arch.n),
+            max_sweeps: 50,
+            order: Order::Permutation,
+            visit,
+            seed: 7,
+            parallel: false,
+        };
+        let out = mc::anneal(&mut Ensemble::plain(&mut st), &params, None, &mut |_| true).unwrap();
+        assert_eq!(out.weights.to_pm(), sa.weights, "{visit:?}");
+        assert_eq!(
+            (out.sweeps, out.proposals, out.accepted, out.energy),
+            (sa.sweeps, sa.proposals, sa.accepted, sa.energy)
+        );
+        assert!(out.centre.is_none());
+        st[0].verify().unwrap();
+    }
+}
+
+/// A checkpoint of another kind of run is refused with an error, not a panic.
+#[test]
+fn foreign_checkpoints_are_refused() {
+    use densemc::solve::solve_from;
+    let arch = Arch::new(101, 1, Activation::Perceptron).unwrap();
+    let (inst, _) = model::generate(arch, 0.9, 2, false).unwrap();
+    let mut saved = Vec::new();
+    for (algo, centre) in [
+        (Algo::Sa, Centre::Traced),
+        (Algo::Rsa, Centre::Traced),
+        (Algo::Rsa, Centre::Explicit),
+    ] {
+        let c = cfg(algo, EnergyKind::Linear, 10, 1, centre, 1);
+        solve(&inst, None, &c, &mut |p| {
+            saved.push((c.clone(), (p.resume)()));
+            false
+        })
+        .unwrap();
+    }
+    for (i, (ci, _)) in saved.iter().enumerate() {
+        for (j, (_, rj)) in saved.iter().enumerate() {
+            let r = solve_from(&inst, None, ci, Some(rj), &mut |_| true);
+            if i == j {
+                r.unwrap();
+            } else {
+                let e = r.unwrap_err().to_string();
+                assert!(e.contains("another run"), "{e}");
+            }
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! finite-size law), and the robustness and overlap measures on teacher solutions.
 
 use densemc::bits::Kernels;
-use densemc::mc::rsa::{Centre, Visit};
+use densemc::mc::{Centre, Visit};
 use densemc::mc::{EnergyKind, Order, Ramp, Schedule};
 use densemc::model::{self, fast};
 use densemc::model::{Activation, Arch};

@@ -1,7 +1,7 @@
 //! The Monte Carlo loops the two peers share: SA and RSA (traced centre, sequential), written as a
 //! researcher would, over a small `Peer` trait, and making exactly the random decisions of
-//! `densemc::mc::sa::anneal` and `densemc::mc::rsa::anneal` (`Centre::Traced`, `parallel = false`,
-//! `Order::Permutation`):
+//! `densemc::mc::anneal` on the plain ensemble of one replica (SA) and on the replicated one
+//! (`Centre::Traced`, `parallel = false`, `Order::Permutation`):
 //!
 //! - the same streams: SA draws from ("sa", 0); RSA draws the sweep's permutation from ("order", 0) and
 //!   replica a's acceptances from ("replica", a); the sites of a sweep come from `run::sweep_sites`;
@@ -11,7 +11,7 @@
 //!   permutation per sweep cut into y blocks, replica a visiting block (a + q) mod y in phase q, a replica
 //!   with E = 0 skipping its phase, the run stopping after the phase in which a replica reaches E = 0, or
 //!   after the sweep whose majority-vote centre (ties to +1) has no errors; or, with `shared`
-//!   (`rsa::Visit::Shared`), replicas 0..y−1 in turn at each site of the permutation, stopping at once
+//!   (`mc::Visit::Shared`), replicas 0..y−1 in turn at each site of the permutation, stopping at once
 //!   when one reaches E = 0.
 //!
 //! The centre's error count is a callback: the benchmark passes the same one (`mc::tracker::TrackedErrors`)
@@ -143,7 +143,7 @@ pub fn rsa<P: Peer>(
         let (beta, gamma) = schedule.at(sweeps);
         sweep_sites(Order::Permutation, n, &mut order_rng, &mut perm);
         let table = coupling_table(y, gamma);
-        // Shared visit (`rsa::Visit::Shared`): replica 0, 1, …, y−1 in turn at each site of the permutation.
+        // Shared visit (`mc::Visit::Shared`): replica 0, 1, …, y−1 in turn at each site of the permutation.
         let phases = if shared { 0 } else { y };
         'sites: for &j in perm.iter().take(if shared { n } else { 0 }) {
             for (st, r) in reps.iter_mut().zip(rngs.iter_mut()) {

@@ -1,10 +1,9 @@
 use densemc::checkpoint::Checkpoint;
 use densemc::fsio::write_atomic;
 use densemc::instance::Instance;
-use densemc::mc::rsa::{Centre, Visit};
-use densemc::mc::{EnergyKind, Order, Progress, Ramp, Schedule};
+use densemc::mc::{Centre, EnergyKind, Order, Progress, Ramp, Schedule, Visit};
 use densemc::model::{Activation, Arch};
-use densemc::solve::{solve_from, Algo, Config, InstanceInfo};
+use densemc::solve::{solve_from, Algo, Config, ConfigSpec, InstanceInfo};
 use densemc::{model, Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
@@ -181,50 +180,29 @@ impl SearchArgs {
         seed: u64,
         threads: usize,
     ) -> Result<Config> {
-        let sa = algo == Algo::Sa;
-        let energy = self.energy.unwrap_or(match activation {
-            Activation::Perceptron => EnergyKind::Linear,
-            _ => EnergyKind::Errors,
-        });
-        let schedule = match &self.schedule {
-            Some(p) => Schedule::read(p)?,
-            None => Schedule::ramp(
-                self.ramp,
-                (
-                    self.beta0.unwrap_or(if energy == EnergyKind::Linear {
-                        0.5
-                    } else {
-                        1.0
-                    }),
-                    self.beta1,
-                ),
-                if sa {
-                    (0.0, 0.0)
-                } else {
-                    (self.gamma0, self.gamma1)
-                },
-                self.ramp_sweeps.unwrap_or(self.max_sweeps),
-            )
-            .map(|s| match self.beta_scaling {
-                BetaScaling::Sqrt => s.with_beta_reference(1000),
-                BetaScaling::None => s,
-            })?,
-        };
-        if threads == 0 {
-            return Err(Error::input("--threads must be at least 1"));
+        // A schedule file replaces the ramp flags (their clap defaults are then not passed on).
+        let table = self.schedule.as_deref().map(Schedule::read).transpose()?;
+        let ramp = table.is_none();
+        ConfigSpec {
+            algo: Some(algo),
+            replicas: Some(self.replicas),
+            centre: Some(self.centre),
+            visit: Some(self.visit),
+            schedule: table,
+            beta0: self.beta0,
+            beta1: ramp.then_some(self.beta1),
+            gamma0: ramp.then_some(self.gamma0),
+            gamma1: ramp.then_some(self.gamma1),
+            ramp: ramp.then_some(self.ramp),
+            ramp_sweeps: self.ramp_sweeps,
+            scale_beta: ramp.then_some(self.beta_scaling == BetaScaling::Sqrt),
+            max_sweeps: Some(self.max_sweeps),
+            order: Some(self.order),
+            energy: self.energy,
+            seed: Some(seed),
+            threads: Some(threads),
         }
-        Ok(Config {
-            algo,
-            replicas: if sa { 1 } else { self.replicas },
-            centre: self.centre,
-            schedule,
-            max_sweeps: self.max_sweeps,
-            order: self.order,
-            energy,
-            seed,
-            threads,
-            visit: self.visit,
-        })
+        .resolve(activation)
     }
 }
 

@@ -1,13 +1,17 @@
-//! The Monte Carlo: the incremental replica [`state`], the β/γ [`schedule`], plain simulated annealing
-//! [`sa`] and the replicated, focusing robust-ensemble annealing [`rsa`], both generic over [`Replica`].
+//! The Monte Carlo: the incremental replica [`state`], the β/γ [`schedule`], the [`ensemble`] of y
+//! replicas (plain, or coupled as the robust ensemble) and the one Metropolis [`driver`] that samples it:
+//! plain simulated annealing is the driver on one uncoupled replica, replicated annealing (RSA) on the
+//! coupled ensemble.
 
-pub mod rsa;
+pub mod driver;
+pub mod ensemble;
 pub mod run;
-pub mod sa;
 pub mod schedule;
 pub mod state;
 pub mod tracker;
 
+pub use driver::{anneal, Params, Visit};
+pub use ensemble::{Centre, Ensemble};
 pub use run::{Found, Order, Outcome, Progress, Resume};
 pub use schedule::{Ramp, Schedule};
 pub use state::{EnergyKind, Replica, State};

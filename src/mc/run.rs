@@ -1,4 +1,5 @@
-//! What every sampler shares: run parameters, the per-sweep progress report, and the outcome.
+//! What every sampler shares: the site order, the per-sweep progress report, the checkpoint record and the
+//! outcome.
 
 use crate::rng::{self, Rng};
 use crate::weights::Weights;

@@ -49,7 +49,7 @@ impl Schedule {
             && (beta.0 == 0.0 || beta.1 == 0.0 || (gamma.0 == 0.0) != (gamma.1 == 0.0))
         {
             return Err(Error::input(
-                "a geometric ramp needs β₀, β₁ > 0 and γ₀, γ₁ both > 0 (or both 0): use --ramp linear to start from 0",
+                "a geometric ramp needs β₀, β₁ > 0 and γ₀, γ₁ both > 0 (or both 0): use a linear ramp to start from 0",
             ));
         }
         Ok(Schedule::Ramp {

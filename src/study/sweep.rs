@@ -14,7 +14,7 @@
 
 use crate::error::{Error, Result};
 use crate::fsio;
-use crate::instance::{pattern_count, Instance};
+use crate::instance::pattern_count;
 use crate::mc::Found;
 use crate::model;
 use crate::model::{Activation, Arch};
@@ -114,29 +114,19 @@ impl Plan {
                     algo_name(c.algo)
                 )));
             }
-            if c.max_sweeps == 0 {
-                return Err(Error::input("--max-sweeps must be at least 1"));
-            }
-            if c.replicas == 0 || c.replicas > 1000 {
-                return Err(Error::input(format!(
-                    "--replicas y={}: use 1 ≤ y ≤ 1000 (typically 3 to 7)",
-                    c.replicas
-                )));
-            }
+            c.check(self.activation)?;
         }
         if threads == 0 {
             return Err(Error::input("--threads must be at least 1"));
         }
-        let y = self.searches.iter().map(|c| c.replicas).max().unwrap_or(1) as u64;
         let mut most = 0u64;
         for &n in &self.ns {
             Arch::new(n, self.k, self.activation)?;
             for &a in &self.alphas {
                 let p = pattern_count(n, a)?;
-                let stride = p.div_ceil(512) as u64 * 8;
-                let bytes =
-                    Instance::memory_for(n, p) + y * stride * 8 * (self.k as u64 * 136 + 48);
-                most = most.max(bytes);
+                for c in &self.searches {
+                    most = most.max(c.memory_bytes(n, p, self.k));
+                }
             }
         }
         fsio::check_memory(

@@ -1,0 +1,425 @@
+//! The Metropolis driver: single-flip Metropolis on an [`Ensemble`] along a β/γ schedule, one driver for
+//! plain simulated annealing (one replica, no coupling) and for replicated annealing on the robust ensemble
+//! (the focusing, local-entropy Monte Carlo: β and γ rise together and pull the replicas into a dense
+//! region). A sweep is N proposals per replica (then, with an explicit centre, a sweep of the centre's own
+//! moves); the run stops at the first replica, or centre, with E = 0, or after `max_sweeps` sweeps.
+//!
+//! **Visit orders.** [`Visit::Blocks`]: each sweep draws one random permutation of the sites and cuts it
+//! into y blocks; in phase q (q = 0..y) replica a visits block (a + q) mod y. Within a phase the replicas
+//! touch disjoint sites, so each sees a constant m̄ from the others, and the result is the same as some
+//! sequential order: identical for a given seed whatever the number of threads. When the replicas do not
+//! read each other during their moves (plain, explicit centre) every replica sweeps the whole permutation
+//! in one phase. [`Visit::Shared`]: at each site of the sweep all replicas propose in turn. The site order
+//! ([`Order`]) is that within a block, or of the shared sequence.
+//!
+//! **Streams.** Replicated runs draw the sweep's sites from ("order", 0), replica a's moves from
+//! ("replica", a) and the explicit centre's from ("centre", 0); plain runs draw sites and moves of replica
+//! a from ("sa", a) (the sites from replica 0's), as SA always has.
+//!
+//! Rejected proposals change nothing, so a run of them up to the next accepted one is one
+//! [`Replica::scan`] (one dispatched kernel call, the Metropolis decision inlined).
+
+use super::ensemble::{mean_overlap, Centre, Cost, Coupling, Ensemble, Explicit, Plain, Traced};
+use super::run::{sweep_sites, Found, Order, Outcome, Progress, Resume};
+use super::schedule::Schedule;
+use super::state::Replica;
+use crate::error::{Error, Result};
+use crate::rng::{self, Rng};
+use crate::weights::Weights;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicI16, Ordering::Relaxed};
+
+/// In which order the replicas' proposals of a sweep come.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Visit {
+    /// Latin-square blocks: in each of y phases every replica works on its own block of the sweep's sites,
+    /// so the replicas of a phase can run on different threads (the result does not depend on it).
+    #[default]
+    Blocks,
+    /// All replicas propose at the same site, one after the other, before the next site: the site's
+    /// column ξ_j is read from memory once for all y replicas. One thread; the fastest order when the
+    /// instance does not fit the caches (N ≳ 10⁵).
+    Shared,
+}
+
+/// The driver's settings (the model is the [`Ensemble`]).
+#[derive(Clone, Debug)]
+pub struct Params {
+    /// β(t), γ(t) (γ is read by coupled ensembles only).
+    pub schedule: Schedule,
+    pub max_sweeps: u64,
+    /// Site order within a block ([`Visit::Blocks`]) or of the sweep's sequence ([`Visit::Shared`]).
+    pub order: Order,
+    pub visit: Visit,
+    pub seed: u64,
+    /// Run the replicas of a phase on the current rayon pool (else one after the other; same result).
+    /// Only [`Visit::Blocks`] uses it.
+    pub parallel: bool,
+}
+
+/// The state of a run besides the replicas: counters and every random stream. It is what a checkpoint
+/// keeps ([`Resume`]), built and restored here only.
+struct Chain {
+    sweeps: u64,
+    proposals: u64,
+    accepted: u64,
+    /// One move stream per replica.
+    moves: Vec<Rng>,
+    /// The sweep's site order (replicated runs; plain runs draw it from `moves[0]`).
+    order: Option<Rng>,
+    /// The explicit centre's moves (kept by every replicated run).
+    centre: Option<Rng>,
+}
+
+impl Chain {
+    fn start<R: Replica>(seed: u64, ens: &Ensemble<R>) -> Self {
+        let y = ens.y() as u64;
+        let replicated = ens.coupling.centre.is_some();
+        let tag = if replicated { "replica" } else { "sa" };
+        Chain {
+            sweeps: 0,
+            proposals: 0,
+            accepted: 0,
+            moves: (0..y).map(|a| rng::stream(seed, tag, a)).collect(),
+            order: replicated.then(|| rng::stream(seed, "order", 0)),
+            centre: replicated.then(|| rng::stream(seed, "centre", 0)),
+        }
+    }
+
+    /// Continues from `res` (the replicas already hold its weights); restores the explicit centre.
+    fn resume<R: Replica>(res: &Resume, ens: &mut Ensemble<R>) -> Result<Self> {
+        let replicated = ens.coupling.centre.is_some();
+        let explicit = ens.coupling.centre == Some(Centre::Explicit);
+        if res.rngs.len() != ens.y()
+            || res.weights.len() != ens.y()
+            || res.order_rng.is_some() != replicated
+            || res.centre_rng.is_some() != replicated
+            || res.centre_spins.is_some() != explicit
+        {
+            return Err(Error::input(format!(
+                "the checkpoint holds {} replicas{} but the run has y = {}{}: it belongs to another run",
+                res.weights.len(),
+                if res.centre_spins.is_some() { " and centre spins" } else { "" },
+                ens.y(),
+                match ens.coupling.centre {
+                    None => ", uncoupled",
+                    Some(Centre::Traced) => ", centre traced",
+                    Some(Centre::Explicit) => ", explicit centre",
+                }
+            )));
+        }
+        if let Some(spins) = &res.centre_spins {
+            ens.set_spins(Weights::parse_pm(spins, ens.n(), "checkpoint")?);
+        }
+        Ok(Chain {
+            sweeps: res.sweeps,
+            proposals: res.proposals,
+            accepted: res.accepted,
+            moves: res.rngs.clone(),
+            order: res.order_rng.clone(),
+            centre: res.centre_rng.clone(),
+        })
+    }
+
+    fn snapshot<R: Replica>(&self, ens: &Ensemble<R>) -> Resume {
+        Resume {
+            sweeps: self.sweeps,
+            proposals: self.proposals,
+            accepted: self.accepted,
+            rngs: self.moves.clone(),
+            order_rng: self.order.clone(),
+            centre_rng: self.centre.clone(),
+            centre_spins: ens.coupling.spins.as_ref().map(|w| w.to_pm()),
+            weights: ens.reps.iter().map(|r| r.weights().to_pm()).collect(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    proposals: u64,
+    accepted: u64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, c: Counts) {
+        self.proposals += c.proposals;
+        self.accepted += c.accepted;
+    }
+}
+
+/// Runs the Metropolis driver on `ens` in place (its replicas' weights are the starting point). `observe`
+/// runs after every sweep; false stops the run. With `resume` (a checkpoint of this run, the replicas
+/// holding its weights) the run continues exactly where it stopped.
+pub fn anneal<R: Replica>(
+    ens: &mut Ensemble<R>,
+    params: &Params,
+    resume: Option<&Resume>,
+    observe: &mut dyn FnMut(&Progress) -> bool,
+) -> Result<Outcome> {
+    let (y, n) = (ens.y(), ens.n());
+    let mut chain = match resume {
+        Some(res) => Chain::resume(res, ens)?,
+        None => Chain::start(params.seed, ens),
+    };
+    let mut sites = Vec::with_capacity(n);
+    let mut de = Vec::with_capacity(y);
+    let mut centre = None;
+    let mut done = ens.any_solved();
+    while !done && chain.sweeps < params.max_sweeps {
+        let (beta, gamma) = params.schedule.at(chain.sweeps);
+        // Blocks: one permutation cut into blocks (the order within a block is `params.order`); shared: the
+        // sweep's site sequence itself.
+        let site_order = match params.visit {
+            Visit::Shared => params.order,
+            Visit::Blocks => Order::Permutation,
+        };
+        let order_rng = match chain.order.as_mut() {
+            Some(r) => r,
+            None => &mut chain.moves[0],
+        };
+        sweep_sites(site_order, n, order_rng, &mut sites);
+        let (reps, coupling) = (&mut *ens.reps, &ens.coupling);
+        let moves = &mut chain.moves;
+        let c = match coupling.centre {
+            None => replica_moves(
+                reps,
+                moves,
+                &sites,
+                params,
+                coupling,
+                &Plain::new(beta),
+                &mut de,
+            ),
+            Some(Centre::Traced) => {
+                let cost = Traced::new(beta, gamma, y);
+                replica_moves(reps, moves, &sites, params, coupling, &cost, &mut de)
+            }
+            Some(Centre::Explicit) => {
+                let spins = coupling
+                    .spins
+                    .as_ref()
+                    .expect("an explicit centre has spins");
+                let cost = Explicit { beta, gamma, spins };
+                replica_moves(reps, moves, &sites, params, coupling, &cost, &mut de)
+            }
+        };
+        chain.proposals += c.proposals;
+        chain.accepted += c.accepted;
+        done = ens.any_solved();
+        if let Some(r) = chain.centre.as_mut() {
+            ens.coupling
+                .centre_moves(gamma, params.order, r, &mut sites);
+        }
+        chain.sweeps += 1;
+        centre = ens.centre();
+        if matches!(centre, Some((_, 0))) {
+            done = true;
+        }
+        let energies: Vec<i64> = ens.reps.iter().map(|r| r.energy()).collect();
+        let snapshot = || chain.snapshot(ens);
+        let p = Progress {
+            sweep: chain.sweeps,
+            beta,
+            gamma,
+            energies: &energies,
+            centre_energy: centre.as_ref().map(|c| c.1),
+            overlap: ens.coupling.centre.map(|_| mean_overlap(ens.reps)),
+            proposals: chain.proposals,
+            accepted: chain.accepted,
+            resume: &snapshot,
+        };
+        if !observe(&p) {
+            break;
+        }
+    }
+    if centre.is_none() {
+        centre = ens.centre(); // no sweep ran (already solved, or resumed at the budget)
+    }
+    let energies: Vec<i64> = ens.reps.iter().map(|r| r.energy()).collect();
+    let best = (0..y).min_by_key(|&a| (energies[a], a)).unwrap();
+    let (found, weights, energy) = if energies[best] == 0 {
+        (
+            Some(Found::Replica(best)),
+            ens.reps[best].weights().clone(),
+            0,
+        )
+    } else if let Some((w, 0)) = &centre {
+        (Some(Found::Centre), w.clone(), 0)
+    } else {
+        (None, ens.reps[best].weights().clone(), energies[best])
+    };
+    Ok(Outcome {
+        solved: found.is_some(),
+        found,
+        sweeps: chain.sweeps,
+        proposals: chain.proposals,
+        accepted: chain.accepted,
+        weights,
+        energy,
+        replica: best,
+        centre,
+        energies,
+    })
+}
+
+/// The replicas' proposals of one sweep over `sites`, in the visit order of `params`; stops once a replica
+/// reaches E = 0 (blocks: after the phase in which it does).
+fn replica_moves<R: Replica, C: Cost>(
+    reps: &mut [R],
+    moves: &mut [Rng],
+    sites: &[usize],
+    params: &Params,
+    coupling: &Coupling,
+    cost: &C,
+    de: &mut Vec<i64>,
+) -> Counts {
+    let (y, n, m) = (reps.len(), sites.len(), &coupling.m[..]);
+    let mut c = Counts::default();
+    if params.visit == Visit::Shared {
+        if y == 1 {
+            // One replica: the shared sequence is walked in order, a scan per run of rejections.
+            return phase(&mut reps[0], &mut moves[0], sites, false, cost, m);
+        }
+        return shared(reps, moves, sites, cost, m, de);
+    }
+    let phases = if coupling.interacts() { y } else { 1 };
+    for q in 0..phases {
+        let work = |(a, (st, r)): (usize, (&mut R, &mut Rng))| {
+            let block = if phases == 1 {
+                sites
+            } else {
+                let b = (a + q) % y;
+                &sites[b * n / y..(b + 1) * n / y]
+            };
+            phase(st, r, block, params.order == Order::Random, cost, m)
+        };
+        let counts: Vec<Counts> = if params.parallel {
+            reps.par_iter_mut()
+                .zip(moves.par_iter_mut())
+                .enumerate()
+                .map(work)
+                .collect()
+        } else {
+            reps.iter_mut()
+                .zip(moves.iter_mut())
+                .enumerate()
+                .map(work)
+                .collect()
+        };
+        for x in counts {
+            c += x;
+        }
+        if reps.iter().any(|r| r.energy() == 0) {
+            break;
+        }
+    }
+    c
+}
+
+/// W_j of the packed weights `w` (bit 1 = −1).
+#[inline(always)]
+fn spin(w: &[u64], j: usize) -> i8 {
+    if (w[j / 64] >> (j % 64)) & 1 == 1 {
+        -1
+    } else {
+        1
+    }
+}
+
+/// One replica's share of a phase: Metropolis over `sites` in order, or, with `draw`, at |sites| uniform
+/// draws from them; stops at E = 0.
+fn phase<R: Replica, C: Cost>(
+    st: &mut R,
+    rng: &mut Rng,
+    sites: &[usize],
+    draw: bool,
+    cost: &C,
+    m: &[AtomicI16],
+) -> Counts {
+    let mut c = Counts::default();
+    if st.energy() == 0 {
+        return c;
+    }
+    if !draw {
+        let mut k = 0;
+        while k < sites.len() {
+            // The stream is copied in and out so that the compiler can keep it in registers.
+            let mut rl = rng.clone();
+            let w = st.weights().words();
+            let hit = st.scan(
+                &sites[k..],
+                #[inline(always)]
+                |j, de| {
+                    let s = if C::SPIN { spin(w, j) } else { 0 };
+                    cost.accept(de, j, s, m, &mut rl)
+                },
+            );
+            *rng = rl;
+            let Some((t, de)) = hit else {
+                c.proposals += (sites.len() - k) as u64;
+                break;
+            };
+            c.proposals += t as u64 + 1;
+            flip(st, sites[k + t], de, m);
+            c.accepted += 1;
+            k += t + 1;
+            if st.energy() == 0 {
+                break;
+            }
+        }
+    } else {
+        for _ in 0..sites.len() {
+            let j = sites[rng::below(rng, sites.len() as u64) as usize];
+            c.proposals += 1;
+            let de = st.delta_energy(j);
+            if cost.accept(de, j, st.weights().get(j), m, rng) {
+                flip(st, j, de, m);
+                c.accepted += 1;
+                if st.energy() == 0 {
+                    break;
+                }
+            }
+        }
+    }
+    c
+}
+
+/// Flips W_j of `st` (ΔE = `de`) and updates m_j.
+#[inline]
+fn flip<R: Replica>(st: &mut R, j: usize, de: i64, m: &[AtomicI16]) {
+    let s = st.weights().get(j);
+    st.flip_with_delta(j, de);
+    m[j].fetch_add(-2 * s as i16, Relaxed);
+}
+
+/// A sweep of [`Visit::Shared`]: at each site j of `sites`, replica 0, 1, …, y−1 in turn propose to flip
+/// W_j^a. The data terms ΔE_a are computed first for all replicas (each depends only on its own replica);
+/// the coupling of each decision sees m_j as left by the replicas before it. Stops at a solution.
+fn shared<R: Replica, C: Cost>(
+    reps: &mut [R],
+    moves: &mut [Rng],
+    sites: &[usize],
+    cost: &C,
+    m: &[AtomicI16],
+    de: &mut Vec<i64>,
+) -> Counts {
+    let mut c = Counts::default();
+    de.resize(reps.len(), 0);
+    for (t, &j) in sites.iter().enumerate() {
+        R::delta_each(reps, j, sites.get(t + 2).copied(), de);
+        for (a, (st, rng)) in reps.iter_mut().zip(moves.iter_mut()).enumerate() {
+            c.proposals += 1;
+            if cost.accept(de[a], j, st.weights().get(j), m, rng) {
+                flip(st, j, de[a], m);
+                c.accepted += 1;
+                if st.energy() == 0 {
+                    return c;
+                }
+            }
+        }
+    }
+    c
+}
