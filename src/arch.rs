@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The hidden-unit type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Activation {
     /// Binary perceptron (K = 1): σ = sign(Σ_i W_i ξ_i), N odd.
@@ -180,3 +180,9 @@ mod tests {
         assert!(r.is_error(1, 0) && r.is_error(-1, 0) && !r.is_error(-1, -2));
     }
 }
+
+crate::named!(@no_display Activation, "activation" {
+    Perceptron => "perceptron": "Binary perceptron (K = 1): σ = sign(Σ_i W_i ξ_i), N odd",
+    Sign => "sign": "Tree committee machine with sign units: τ = sign(Σ_l sign(λ_l)), K odd, N/K odd",
+    Relu => "relu": "Tree committee machine with ReLU units: h = Σ_l c_l max(0, λ_l), K even, N/K even; σh ≤ 0 is an error",
+});

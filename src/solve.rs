@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
 /// The search algorithm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Algo {
     /// Simulated annealing on one replica.
@@ -284,3 +284,8 @@ fn solve_with<L: Lane>(
         centre,
     })
 }
+
+crate::named!(Algo, "algorithm" {
+    Sa => "sa": "Simulated annealing on one replica",
+    Rsa => "rsa": "Replicated simulated annealing on the robust ensemble (focusing, local entropy)",
+});

@@ -1,4 +1,4 @@
-use densemc::arch::{Activation, Arch};
+use super::args::{named, ArchArgs};
 use densemc::instance::{pattern_count, Format, Instance};
 use densemc::{fsio, model, Result};
 use std::io::Write;
@@ -12,15 +12,8 @@ pub struct Args {
     /// α = P/N, patterns per weight (P = round(αN))
     #[arg(long, value_name = "ALPHA")]
     pub alpha: f64,
-    /// K, the number of hidden units (1 for the perceptron)
-    #[arg(long = "k", value_name = "K", default_value_t = 1)]
-    pub k: usize,
-    /// Hidden units: perceptron (K=1, N odd), sign (K odd, N/K odd), relu (K even, N/K even)
-    #[arg(long, value_enum, default_value_t = Activation::Perceptron)]
-    pub activation: Activation,
-    /// Labels σ^μ from a random teacher network of the same architecture (a solution then exists)
-    #[arg(long)]
-    pub teacher: bool,
+    #[command(flatten)]
+    pub arch: ArchArgs,
     /// Master seed of the instance
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -29,7 +22,7 @@ pub struct Args {
     pub out: PathBuf,
     /// File format: text (interchange) or binary (bit-packed, 8× smaller) [default: text up to N·P = 10⁸
     /// entries (100 MB of text), binary above]
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = named::<Format>())]
     pub format: Option<Format>,
 }
 
@@ -37,7 +30,7 @@ pub struct Args {
 const TEXT_MAX_ENTRIES: u64 = 100_000_000;
 
 pub fn run(a: Args) -> Result<()> {
-    let arch = Arch::new(a.n, a.k, a.activation)?;
+    let arch = a.arch.arch(a.n)?;
     let p = pattern_count(a.n, a.alpha)?;
     // Progress only: a closed stderr must not stop the run.
     let _ = writeln!(
@@ -45,7 +38,7 @@ pub fn run(a: Args) -> Result<()> {
         "generating {arch} P={p}: {} in memory",
         fsio::human_bytes(Instance::memory_for(a.n, p))
     );
-    let (inst, _) = model::generate(arch, a.alpha, a.seed, a.teacher)?;
+    let (inst, _) = model::generate(arch, a.alpha, a.seed, a.arch.teacher)?;
     let format = a
         .format
         .unwrap_or(if a.n as u64 * p as u64 > TEXT_MAX_ENTRIES {

@@ -1,5 +1,6 @@
 use densemc::fsio::write_atomic;
-use densemc::study::merge::{merge, read_results};
+use densemc::run::merge::merge;
+use densemc::run::records;
 use densemc::{Error, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -62,7 +63,7 @@ pub fn run(a: Args) -> Result<()> {
                 p.display()
             ));
         }
-        parts.push((p.clone(), read_results(p)?));
+        parts.push((p.clone(), records::read(p)?));
     }
     let m = merge(&parts)?;
     for n in &m.notes {

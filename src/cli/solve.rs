@@ -1,9 +1,10 @@
+use super::args::{named, InstanceArgs};
 use densemc::arch::{Activation, Arch};
-use densemc::checkpoint::Checkpoint;
 use densemc::fsio::write_atomic;
 use densemc::instance::Instance;
 use densemc::mc::rsa::{Centre, Visit};
 use densemc::mc::{EnergyKind, Order, Progress, Ramp, Schedule};
+use densemc::run::checkpoint::Checkpoint;
 use densemc::solve::{solve_from, Algo, Config, InstanceInfo};
 use densemc::{model, Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -20,29 +21,13 @@ pub const EXIT_CHECKPOINTED: i32 = 75;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Instance file (text or binary); or give --n and --alpha to generate one from --seed
-    #[arg(long, conflicts_with_all = ["n", "alpha"])]
-    pub instance: Option<PathBuf>,
-    /// Inline instance: N, the number of binary weights
-    #[arg(long = "n", value_name = "N", requires = "alpha")]
-    pub n: Option<usize>,
-    /// Inline instance: α = P/N, patterns per weight
-    #[arg(long, value_name = "ALPHA", requires = "n")]
-    pub alpha: Option<f64>,
-    /// Inline instance: K, the number of hidden units
-    #[arg(long = "k", value_name = "K", default_value_t = 1)]
-    pub k: usize,
-    /// Inline instance: hidden units (perceptron, sign, relu)
-    #[arg(long, value_enum, default_value_t = Activation::Perceptron)]
-    pub activation: Activation,
-    /// Inline instance: labels σ from a random teacher
-    #[arg(long)]
-    pub teacher: bool,
+    #[command(flatten)]
+    pub instance: InstanceArgs,
     /// Master seed: the inline instance, the initial weights and the moves all derive from it
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Algorithm: rsa (replicated, focusing: finds dense solutions) or sa (plain simulated annealing)
-    #[arg(long, value_enum, default_value_t = Algo::Rsa)]
+    #[arg(long, value_parser = named::<Algo>(), default_value_t = Algo::Rsa)]
     pub algo: Algo,
     #[command(flatten)]
     pub search: SearchArgs,
@@ -122,12 +107,12 @@ pub struct SearchArgs {
     #[arg(long = "replicas", short = 'y', value_name = "Y", default_value_t = DEFAULT_REPLICAS)]
     pub replicas: usize,
     /// RSA coupling: traced (centre summed out) or explicit (centre spins W̃)
-    #[arg(long, value_enum, default_value_t = Centre::Traced)]
+    #[arg(long, value_parser = named::<Centre>(), default_value_t = Centre::Traced)]
     pub centre: Centre,
     /// RSA proposal order: blocks (each replica on its own block of sites per phase; replicas spread over
     /// --threads) or shared (all replicas at the same site in turn, each column read once for all y; one
     /// thread, fastest when the instance exceeds the caches, N ≳ 10⁵)
-    #[arg(long, value_enum, default_value_t = Visit::Blocks)]
+    #[arg(long, value_parser = named::<Visit>(), default_value_t = Visit::Blocks)]
     pub visit: Visit,
     /// β₀, inverse temperature at the start, for N = 1000 (see --beta-scaling) [default: 0.5 with the linear
     /// energy, 1 with errors]
@@ -147,7 +132,7 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 10.0)]
     pub gamma1: f64,
     /// Shape of the β and γ ramps
-    #[arg(long, value_enum, default_value_t = Ramp::Geometric)]
+    #[arg(long, value_parser = named::<Ramp>(), default_value_t = Ramp::Geometric)]
     pub ramp: Ramp,
     /// T, sweeps over which β and γ ramp up (then they stay at β₁, γ₁) [default: --max-sweeps]
     #[arg(long)]
@@ -159,11 +144,11 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 20000)]
     pub max_sweeps: u64,
     /// Site order within a sweep
-    #[arg(long, value_enum, default_value_t = Order::Permutation)]
+    #[arg(long, value_parser = named::<Order>(), default_value_t = Order::Permutation)]
     pub order: Order,
     /// E(W): errors (misclassified patterns) or linear (perceptron only: Σ of the weight flips each violated
     /// pattern needs) [default: linear for the perceptron, errors for committees]
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = named::<EnergyKind>())]
     pub energy: Option<EnergyKind>,
 }
 
@@ -229,18 +214,9 @@ pub fn run(a: Args) -> Result<()> {
         Some(p) => Some(Checkpoint::read(p)?),
         None => None,
     };
-    let (inst, file) = match (&resumed, &a.instance, a.n, a.alpha) {
-        (Some(c), _, _, _) => instance_of(&c.instance)?,
-        (None, Some(p), _, _) => (Instance::read(p)?, Some(p.display().to_string())),
-        (None, None, Some(n), Some(alpha)) => {
-            let arch = Arch::new(n, a.k, a.activation)?;
-            (model::generate(arch, alpha, a.seed, a.teacher)?.0, None)
-        }
-        _ => {
-            return Err(Error::input(
-                "give an instance: --instance FILE, or --n N --alpha A [--k K --activation …]",
-            ))
-        }
+    let (inst, file) = match &resumed {
+        Some(c) => instance_of(&c.instance)?,
+        None => a.instance.load(a.seed)?,
     };
     let cfg = match &resumed {
         Some(c) => Config {

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicI16, Ordering::Relaxed};
 
 /// How the replicas are coupled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Centre {
     /// Centre traced out: replicas coupled through ln 2cosh(γ m_i); the reported centre is sign(m_i).
@@ -35,7 +35,7 @@ pub enum Centre {
 }
 
 /// In which order the replicas' proposals of a sweep come.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Visit {
     /// Latin-square blocks: in each of y phases every replica works on its own block of the sweep's sites,
@@ -512,3 +512,13 @@ mod tests {
         assert!(ln_cosh(1000.0).is_finite());
     }
 }
+
+crate::named!(Centre, "centre coupling" {
+    Traced => "traced": "Centre traced out: replicas coupled through ln 2cosh(γ m_i); the reported centre is sign(m_i)",
+    Explicit => "explicit": "Explicit centre spins W̃ coupled to every replica, with no data term of their own",
+});
+
+crate::named!(Visit, "replica visit order" {
+    Blocks => "blocks": "Latin-square blocks: in each of y phases every replica works on its own block of the sweep's sites, so the replicas of a phase can run on different threads (the result does not depend on it)",
+    Shared => "shared": "All replicas propose at the same site, one after the other, before the next site: the site's column ξ_j is read from memory once for all y replicas. One thread; the fastest order when the instance does not fit the caches (N ≳ 10⁵)",
+});

@@ -27,7 +27,7 @@ use crate::weights::Weights;
 use serde::{Deserialize, Serialize};
 
 /// What E(W) counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EnergyKind {
     /// The number of misclassified patterns (ties count for ReLU).
@@ -614,3 +614,8 @@ impl<L: Lane> Replica for State<'_, L> {
         Ok(())
     }
 }
+
+crate::named!(EnergyKind, "energy" {
+    Errors => "errors": "The number of misclassified patterns (ties count for ReLU)",
+    Linear => "linear": "Perceptron only: Σ over violated patterns of the weight flips needed to fix each, (−Δ−1)/2 + 1",
+});

@@ -5,6 +5,7 @@
 //! "format_version": 1, "densemc_version": …, "checksum": "<xxh3-64 of line 2>"}`, line 2 the JSON payload.
 //! A checkpoint from another densemc version, or whose payload does not match its checksum, is refused.
 
+use super::hash::hash_str;
 use crate::error::{Error, Result};
 use crate::fsio::write_atomic;
 use crate::mc::Resume;
@@ -32,10 +33,6 @@ struct Header {
     checksum: String,
 }
 
-fn digest(payload: &str) -> String {
-    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(payload.as_bytes()))
-}
-
 impl Checkpoint {
     /// Writes the checkpoint atomically (the previous one stays intact until the new one is complete).
     pub fn write(&self, path: &Path) -> Result<()> {
@@ -44,7 +41,7 @@ impl Checkpoint {
             format: FORMAT.into(),
             format_version: FORMAT_VERSION,
             densemc_version: crate::VERSION.into(),
-            checksum: digest(&payload),
+            checksum: hash_str(&payload),
         };
         let header = serde_json::to_string(&header).expect("a header serialises");
         write_atomic(path, |w| writeln!(w, "{header}\n{payload}"))
@@ -79,7 +76,7 @@ impl Checkpoint {
         let payload = lines
             .next()
             .ok_or_else(|| bad("truncated: the payload line is missing"))?;
-        if digest(payload) != header.checksum {
+        if hash_str(payload) != header.checksum {
             return Err(bad(
                 "corrupt: the payload does not match the checksum in the header",
             ));
