@@ -1,4 +1,3 @@
-use densemc::fsio::write_atomic;
 use densemc::run::merge::merge;
 use densemc::run::records;
 use densemc::{Error, Result};
@@ -79,13 +78,7 @@ pub fn run(a: Args) -> Result<()> {
         }
         note(&m.missing_summary());
     }
-    write_atomic(&a.out, |w| {
-        for l in &m.lines {
-            w.write_all(l.as_bytes())?;
-            w.write_all(b"\n")?;
-        }
-        Ok(())
-    })?;
+    m.write(&a.out)?;
     outln!(
         "{} of {} tasks in {} (from {} file{}{}){}",
         m.lines.len(),

@@ -1,10 +1,10 @@
 use super::args::{named, InstanceArgs};
 use densemc::arch::{Activation, Arch};
-use densemc::fsio::write_atomic;
 use densemc::instance::Instance;
 use densemc::mc::rsa::{Centre, Visit};
 use densemc::mc::{EnergyKind, Order, Progress, Ramp, Schedule};
 use densemc::run::checkpoint::Checkpoint;
+use densemc::run::output::{self, SweepLog};
 use densemc::solve::{solve_from, Algo, Config, InstanceInfo};
 use densemc::{model, Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -254,25 +254,9 @@ pub fn run(a: Args) -> Result<()> {
                 + cfg.replicas as u64 * inst.stride() as u64 * 8 * (inst.k() as u64 * 136 + 48)
         ),
     );
+    // A resumed run appends to its log; a new run starts one.
     let mut log = match &a.log {
-        Some(p) => {
-            // A resumed run appends to its log; a new run starts one.
-            let append = resumed.is_some() && p.exists();
-            let f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(append)
-                .write(true)
-                .truncate(!append)
-                .open(p)
-                .map_err(|e| Error::io(p, "cannot create the log", e))?;
-            let mut w = std::io::BufWriter::new(f);
-            if !append {
-                let reps: Vec<String> = (0..cfg.replicas).map(|r| format!("E_{r}")).collect();
-                writeln!(w, "sweep,beta,gamma,{},E_centre,overlap", reps.join(","))
-                    .map_err(|e| Error::io(p, "cannot write the log", e))?;
-            }
-            Some((p.clone(), w))
-        }
+        Some(p) => Some(SweepLog::open(p, cfg.replicas, resumed.is_some())?),
         None => None,
     };
     let info = InstanceInfo::of(&inst, file.clone());
@@ -320,21 +304,9 @@ pub fn run(a: Args) -> Result<()> {
             "β={:.3} γ={:.3} E_best={best}{centre} {:.2e} proposals/s",
             p.beta, p.gamma, rate
         ));
-        if let Some((path, w)) = log.as_mut() {
-            let es: Vec<String> = p.energies.iter().map(|e| e.to_string()).collect();
-            let c = p.centre_energy.map_or(String::new(), |c| c.to_string());
-            let q = p.overlap.map_or(String::new(), |q| format!("{q:.6}"));
-            if let Err(e) = writeln!(
-                w,
-                "{},{},{},{},{},{}",
-                p.sweep,
-                p.beta,
-                p.gamma,
-                es.join(","),
-                c,
-                q
-            ) {
-                log_err = Some(Error::io(path, "cannot write the log", e));
+        if let Some(l) = log.as_mut() {
+            if let Err(e) = l.row(p) {
+                log_err = Some(e);
                 return false;
             }
         }
@@ -343,9 +315,8 @@ pub fn run(a: Args) -> Result<()> {
     let resume = resumed.as_ref().map(|c| &c.resume);
     let report = solve_from(&inst, file, &cfg, resume, &mut observe)?;
     bar.finish_and_clear();
-    if let Some((p, mut w)) = log {
-        w.flush()
-            .map_err(|e| Error::io(&p, "cannot write the log", e))?;
+    if let Some(l) = log {
+        l.finish()?;
     }
     if let Some(e) = log_err {
         return Err(e);
@@ -360,11 +331,7 @@ pub fn run(a: Args) -> Result<()> {
         std::process::exit(EXIT_CHECKPOINTED);
     }
     if let Some(p) = &a.out {
-        let json = serde_json::to_string_pretty(&report).expect("the result record serialises");
-        write_atomic(p, |w| {
-            w.write_all(json.as_bytes())
-                .and_then(|_| w.write_all(b"\n"))
-        })?;
+        output::write_json(p, &report)?;
     }
     let by = match report.found {
         Some(densemc::mc::Found::Centre) => "the centre".to_string(),

@@ -12,9 +12,11 @@ use super::jsonl::Line;
 use super::plan::{Grid, TaskKey};
 use super::records::{Results, ShardTag, TaskRecord};
 use crate::error::{Error, Result};
+use crate::fsio::write_atomic;
 use crate::names::Named;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Largest grid `merge` accepts (N × α × samples × algorithms), so that a corrupted tag cannot make it
@@ -334,6 +336,17 @@ fn inferred_grid(all: &[(&Path, &Line<TaskRecord>)]) -> Result<Grid> {
 }
 
 impl Merged {
+    /// Writes the merged lines to `path`, atomically: a valid results file of the sweep.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        write_atomic(path, |w| {
+            for l in &self.lines {
+                w.write_all(l.as_bytes())?;
+                w.write_all(b"\n")?;
+            }
+            Ok(())
+        })
+    }
+
     /// Tasks in the grid.
     pub fn expected(&self) -> usize {
         self.grid.len()
