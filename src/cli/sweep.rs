@@ -67,7 +67,7 @@ pub fn run(a: Args) -> Result<()> {
                 "--shard with MPI: an MPI job runs the whole grid; give one or the other",
             ));
         }
-        Some(Mpi::init().map_err(|e| e.context("--mpi"))?)
+        Some(Mpi::init()?)
     } else {
         None
     };
