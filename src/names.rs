@@ -1,6 +1,7 @@
 //! Library enums chosen by name (command-line values, fields of files): each lists its values once, with a
 //! name and a one-line description ([`Named`]), and gets `FromStr` from that list through
 //! [`named!`](crate::named). The command line builds its choices and their help from [`Named::VALUES`].
+
 use crate::error::{Error, Result};
 
 /// An enum whose values have names.
