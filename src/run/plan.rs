@@ -167,6 +167,18 @@ impl Plan {
         v
     }
 
+    /// [`Grid::unit`] of a task of this plan.
+    pub fn unit(&self, t: &Task) -> Option<usize> {
+        unit(
+            &self.ns,
+            self.alphas.len(),
+            self.samples,
+            t.n,
+            t.alpha_index,
+            t.sample,
+        )
+    }
+
     /// Hash of what decides each task's result: architecture, labels, master seed, search configurations.
     pub fn params_hash(&self) -> String {
         let searches: Vec<Config> = self.searches.iter().map(normalised).collect();
@@ -232,20 +244,6 @@ impl Grid {
             n,
             alpha_index,
             sample,
-        )
-    }
-}
-
-impl Plan {
-    /// [`Grid::unit`] of a task of this plan.
-    pub fn unit(&self, t: &Task) -> Option<usize> {
-        unit(
-            &self.ns,
-            self.alphas.len(),
-            self.samples,
-            t.n,
-            t.alpha_index,
-            t.sample,
         )
     }
 }
