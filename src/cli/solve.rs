@@ -1,12 +1,11 @@
 use super::args::{named, InstanceArgs};
-use densemc::arch::{Activation, Arch};
-use densemc::instance::Instance;
+use densemc::arch::Activation;
 use densemc::mc::rsa::{Centre, Visit};
 use densemc::mc::{EnergyKind, Order, Progress, Ramp, Schedule};
 use densemc::run::checkpoint::Checkpoint;
 use densemc::run::output::{self, SweepLog};
 use densemc::solve::{solve_from, Algo, Config, InstanceInfo};
-use densemc::{model, Error, Result};
+use densemc::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
 use std::path::PathBuf;
@@ -59,35 +58,6 @@ pub struct Args {
     /// same file unless --checkpoint says otherwise)
     #[arg(long, value_name = "FILE", conflicts_with_all = ["instance", "n", "alpha"])]
     pub resume: Option<PathBuf>,
-}
-
-/// Re-creates the instance a checkpoint refers to and checks it is the same one.
-fn instance_of(info: &InstanceInfo) -> Result<(Instance, Option<String>)> {
-    let inst = match (&info.file, info.origin) {
-        (Some(f), _) => Instance::read(std::path::Path::new(f))?,
-        (None, Some(o)) => {
-            model::generate(
-                Arch::new(info.n, info.k, info.activation)?,
-                o.alpha,
-                o.seed,
-                o.teacher,
-            )?
-            .0
-        }
-        (None, None) => {
-            return Err(Error::input(
-                "the checkpoint names no instance file and no generator",
-            ))
-        }
-    };
-    let sum = format!("{:016x}", inst.checksum());
-    if sum != info.checksum {
-        return Err(Error::input(format!(
-            "the instance changed since the checkpoint was written (checksum {sum}, checkpoint has {})",
-            info.checksum
-        )));
-    }
-    Ok((inst, info.file.clone()))
 }
 
 /// How the ramp's β values depend on N.
@@ -215,7 +185,7 @@ pub fn run(a: Args) -> Result<()> {
         None => None,
     };
     let (inst, file) = match &resumed {
-        Some(c) => instance_of(&c.instance)?,
+        Some(c) => c.load_instance()?,
         None => a.instance.load(a.seed)?,
     };
     let cfg = match &resumed {

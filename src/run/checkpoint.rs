@@ -6,9 +6,12 @@
 //! A checkpoint from another densemc version, or whose payload does not match its checksum, is refused.
 
 use super::hash::hash_str;
+use crate::arch::Arch;
 use crate::error::{Error, Result};
 use crate::fsio::write_atomic;
+use crate::instance::Instance;
 use crate::mc::Resume;
+use crate::model;
 use crate::solve::{Config, InstanceInfo};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -34,6 +37,37 @@ struct Header {
 }
 
 impl Checkpoint {
+    /// Re-creates the instance the checkpoint refers to (read from its file, or generated again) and checks
+    /// that it is the same one; with the file's name, if any.
+    pub fn load_instance(&self) -> Result<(Instance, Option<String>)> {
+        let info = &self.instance;
+        let inst = match (&info.file, info.origin) {
+            (Some(f), _) => Instance::read(std::path::Path::new(f))?,
+            (None, Some(o)) => {
+                model::generate(
+                    Arch::new(info.n, info.k, info.activation)?,
+                    o.alpha,
+                    o.seed,
+                    o.teacher,
+                )?
+                .0
+            }
+            (None, None) => {
+                return Err(Error::input(
+                    "the checkpoint names no instance file and no generator",
+                ))
+            }
+        };
+        let sum = format!("{:016x}", inst.checksum());
+        if sum != info.checksum {
+            return Err(Error::input(format!(
+                "the instance changed since the checkpoint was written (checksum {sum}, checkpoint has {})",
+                info.checksum
+            )));
+        }
+        Ok((inst, info.file.clone()))
+    }
+
     /// Writes the checkpoint atomically (the previous one stays intact until the new one is complete).
     pub fn write(&self, path: &Path) -> Result<()> {
         let payload = serde_json::to_string(self).expect("a checkpoint serialises");
