@@ -226,6 +226,12 @@ fn sweep_writes_every_task_once_resumes_and_cuts_a_torn_line() {
     let e = Journal::open(&out, &params, None).err().unwrap();
     assert!(e.to_string().contains("other search parameters"), "{e}");
     assert_eq!(e.exit_code(), 2);
+    // A refused file is left as it is, torn last line included.
+    let mut torn = std::fs::read(&out).unwrap();
+    torn.extend_from_slice(b"{\"sweep\":");
+    std::fs::write(&out, &torn).unwrap();
+    assert!(Journal::open(&out, &grid, None).is_err());
+    assert_eq!(std::fs::read(&out).unwrap(), torn);
     // A file that is not a results file.
     let junk = dir.path("junk.jsonl");
     std::fs::write(&junk, "hello\n").unwrap();
