@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# MPI sweeps (docs/cluster.md, "MPI"; src/study/mpi.rs), with the build of `--features mpi` and Open MPI's
+# MPI sweeps (docs/cluster.md, "MPI"; src/run/mpi.rs), with the build of `--features mpi` and Open MPI's
 # mpirun (Debian: libopenmpi-dev openmpi-bin libclang-dev; .ci/run installs them). Checks, under
 # `mpirun -np 3` on this one machine:
 #   1. a tiny sweep gives the same tasks with the same results as the single-process sweep (timings aside),

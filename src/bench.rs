@@ -24,7 +24,7 @@ use serde::Serialize;
 use std::time::Instant;
 
 /// Version 2: β per size for N ≈ 10⁵ (hot 0.15, cold 0.43 for SA and 0.36 for RSA) and a burn-in of the
-/// cold regime (see [`beta`] and [`burn_sweeps`]); version 1 ran N = 100001 at the β of N = 10⁴, where its
+/// cold regime (see `beta` and `burn_sweeps`); version 1 ran N = 100001 at the β of N = 10⁴, where its
 /// cold regime accepted nothing. Version 2 also measures RSA in the `shared` proposal order, and counts
 /// the centre's errors incrementally as `solve` does. Between the versions only the evaluator, memory and
 /// hot SA figures at N ≤ 10⁴ compare.

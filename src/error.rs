@@ -40,6 +40,15 @@ impl Error {
         Error::Io(format!("{}: {what}{hint}", path.display()))
     }
 
+    /// The same error with `what` (a flag, a file) put in front: `what: msg`. A bug stays as it is.
+    pub fn context(self, what: impl fmt::Display) -> Self {
+        match self {
+            Error::Input(m) => Error::Input(format!("{what}: {m}")),
+            Error::Io(m) => Error::Io(format!("{what}: {m}")),
+            Error::Bug(m) => Error::Bug(m),
+        }
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) | Error::Io(_) => 2,

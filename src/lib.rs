@@ -22,13 +22,14 @@
 
 pub mod bench;
 pub mod bits;
-pub mod checkpoint;
 pub mod error;
 pub mod fsio;
 pub mod instance;
 pub mod mc;
 pub mod model;
+pub mod names;
 pub mod rng;
+pub mod run;
 pub mod solve;
 pub mod study;
 pub mod weights;

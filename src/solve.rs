@@ -6,7 +6,6 @@
 //! SA and RSA are one solver: the Metropolis driver ([`mc::anneal`]) on the plain ensemble of one replica
 //! (SA) or on the replicated ensemble of y (RSA).
 
-use crate::model::Activation;
 use crate::bits::{words_for_bits, Kernels, Lane};
 use crate::error::{Error, Result};
 use crate::instance::{Instance, Origin};
@@ -15,6 +14,7 @@ use crate::mc::{
     self, Centre, EnergyKind, Ensemble, Found, Order, Outcome, Progress, Ramp, Resume, Schedule,
     State, Visit,
 };
+use crate::model::Activation;
 use crate::model::{fast, reference};
 use crate::rng;
 use crate::weights::Weights;
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
 /// The search algorithm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Algo {
     /// Simulated annealing on one replica.
@@ -483,3 +483,8 @@ pub fn solve_from(
         centre,
     })
 }
+
+crate::named!(Algo, "algorithm" {
+    Sa => "sa": "Simulated annealing on one replica",
+    Rsa => "rsa": "Replicated simulated annealing on the robust ensemble (focusing, local entropy)",
+});

@@ -1116,3 +1116,88 @@ fn generate_picks_binary_for_large_instances() {
     assert!(o.contains("binary format"), "{o}");
     assert!(std::fs::read(&small).unwrap().starts_with(b"DMCINST\0"));
 }
+
+#[test]
+fn solve_writes_its_record_and_a_per_sweep_log() {
+    let d = TempDir::new("log");
+    let (log, out) = (d.path("log.csv"), d.path("r.json"));
+    let args = [
+        "solve",
+        "--n",
+        "301",
+        "--alpha",
+        "0.6",
+        "--seed",
+        "3",
+        "--max-sweeps",
+        "300",
+        "-q",
+    ];
+    ok(&[&args[..], &["--log", s(&log), "--out", s(&out)]].concat());
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let sweeps = r["sweeps"].as_u64().unwrap();
+    let y = r["config"]["replicas"].as_u64().unwrap() as usize;
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let reps: Vec<String> = (0..y).map(|a| format!("E_{a}")).collect();
+    assert_eq!(
+        lines[0],
+        format!("sweep,beta,gamma,{},E_centre,overlap", reps.join(","))
+    );
+    // One row per sweep, in order, each with every column; the last row's energies are the record's.
+    assert_eq!(lines.len() as u64, 1 + sweeps);
+    for (i, l) in lines[1..].iter().enumerate() {
+        let f: Vec<&str> = l.split(',').collect();
+        assert_eq!(f.len(), 3 + y + 2, "{l}");
+        assert_eq!(f[0], (i + 1).to_string());
+    }
+    let last: Vec<i64> = lines[lines.len() - 1]
+        .split(',')
+        .skip(3)
+        .take(y)
+        .map(|e| e.parse().unwrap())
+        .collect();
+    let want: Vec<i64> = r["replica_energies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_i64().unwrap())
+        .collect();
+    assert_eq!(last, want);
+    // A log that cannot be created is a one-line error.
+    let bad = d.path("no-such-dir/log.csv");
+    refused_env(
+        &[&args[..], &["--log", s(&bad)]].concat(),
+        &[],
+        &["cannot create the log"],
+        false,
+    );
+}
+
+#[test]
+fn help_lists_every_value_with_its_description() {
+    let help = ok(&["solve", "--help"]);
+    for want in [
+        "- perceptron: Binary perceptron (K = 1)",
+        "- rsa: Replicated simulated annealing",
+        "- explicit: Explicit centre spins",
+        "- shared:",
+        "- geometric:",
+        "- permutation: Every site once",
+        "- linear: Perceptron only",
+    ] {
+        assert!(help.contains(want), "{want:?} missing from solve --help");
+    }
+    assert!(ok(&["generate", "--help"]).contains("- binary: Bit-packed"));
+    // A value that is not a name is refused by the parser, naming the flag and the names.
+    let o = run(&[
+        "sweep", "--n", "101", "--alpha", "0.5", "--out", "x", "--algo", "rsa,foo",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("'foo'") && e.contains("--algo") && e.contains("sa, rsa"),
+        "{e}"
+    );
+}

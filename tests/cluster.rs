@@ -5,10 +5,12 @@
 use densemc::mc::{Centre, Visit};
 use densemc::mc::{EnergyKind, Order, Ramp, Schedule};
 use densemc::model::Activation;
+use densemc::names::Named;
+use densemc::run::merge::merge;
+use densemc::run::plan::{Plan, TaskKey};
+use densemc::run::records::TaskRecord;
+use densemc::run::shard::Shard;
 use densemc::solve::{Algo, Config};
-use densemc::study::merge::{merge, parse_results};
-use densemc::study::shard::Shard;
-use densemc::study::sweep::{Plan, TaskKey, TaskRecord};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -171,7 +173,7 @@ fn shard_specs_parse_and_bad_ones_are_refused_clearly() {
     );
     for bad in ["10/10", "1/0", "x", "3", "-1/4", "1/2/3", ""] {
         let e = Shard::parse_with(bad, &none).unwrap_err().to_string();
-        assert!(e.contains("--shard"), "{bad}: {e}");
+        assert!(e.starts_with("shard "), "{bad}: {e}");
     }
     assert!(Shard::parse_with("10/10", &none)
         .unwrap_err()
@@ -262,7 +264,7 @@ fn shard_specs_parse_and_bad_ones_are_refused_clearly() {
     for (env, want) in cases {
         let e = auto(&env).unwrap_err().to_string();
         assert!(e.contains(want), "{env:?}: {e}");
-        assert!(e.contains("--shard"), "{e}");
+        assert!(e.starts_with("shard auto: "), "{e}");
         assert!(!e.contains('\n'));
     }
 }
@@ -287,12 +289,7 @@ fn shards_partition_the_grid_interleaved_and_balanced() {
             for t in &tasks {
                 assert!(s.owns(&p, t));
                 *seen
-                    .entry((
-                        t.n,
-                        t.alpha_index,
-                        t.sample,
-                        densemc::study::sweep::algo_name(t.algo),
-                    ))
+                    .entry((t.n, t.alpha_index, t.sample, t.algo.name()))
                     .or_default() += 1;
                 cells.insert((t.n, t.alpha_index));
             }
@@ -530,7 +527,7 @@ fn merge_reports_missing_duplicate_conflicting_and_foreign_parts() {
 
 #[test]
 fn merge_library_on_parsed_parts() {
-    // parse_results: blank lines skipped, CRLF accepted, a torn tail (even cut inside a UTF-8 character)
+    // records::parse: blank lines skipped, CRLF accepted, a torn tail (even cut inside a UTF-8 character)
     // reported, not fatal.
     let dir = TempDir::new("cluster-lib");
     let p = dir.path("one.jsonl");
@@ -540,21 +537,25 @@ fn merge_library_on_parsed_parts() {
     ));
     let text = std::fs::read_to_string(&p).unwrap();
     let crlf = text.replace('\n', "\r\n\n");
-    let r = parse_results(crlf.as_bytes(), &p).unwrap();
+    let r = densemc::run::records::parse(crlf.as_bytes(), &p).unwrap();
     assert_eq!(r.lines.len(), 8);
-    assert!(!r.torn);
+    assert!(!r.torn());
     let mut bytes = text.clone().into_bytes();
     bytes.extend_from_slice("{\"sweep\":\"α".as_bytes());
     bytes.pop();
-    let r = parse_results(&bytes, &p).unwrap();
-    assert!(r.torn && r.lines.len() == 8);
+    let r = densemc::run::records::parse(&bytes, &p).unwrap();
+    assert!(r.torn() && r.lines.len() == 8);
     let mut bad = b"\xff\n".to_vec();
     bad.extend_from_slice(text.as_bytes());
-    assert!(parse_results(&bad, &p)
+    assert!(densemc::run::records::parse(&bad, &p)
         .unwrap_err()
         .to_string()
         .contains(":1: not UTF-8"));
-    let m = merge(&[(p.clone(), parse_results(text.as_bytes(), &p).unwrap())]).unwrap();
+    let m = merge(&[(
+        p.clone(),
+        densemc::run::records::parse(text.as_bytes(), &p).unwrap(),
+    )])
+    .unwrap();
     assert!(m.grid_from_tags);
     assert_eq!((m.lines.len(), m.missing, m.expected()), (8, 16, 24));
     assert!(m.missing_summary().starts_with(

@@ -5,7 +5,8 @@
 //!
 //! The kill moments are random: set DENSEMC_FAULTS_SEED to replay a run (each run prints its seed).
 
-use densemc::study::sweep::{TaskKey, TaskRecord};
+use densemc::run::plan::TaskKey;
+use densemc::run::records::TaskRecord;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -283,7 +283,7 @@ fn report_records_everything() {
 /// the same run as never stopping (SA and RSA, both centres).
 #[test]
 fn checkpoint_resume_is_bit_identical() {
-    use densemc::checkpoint::Checkpoint;
+    use densemc::run::checkpoint::Checkpoint;
     use densemc::solve::{solve_from, InstanceInfo};
     let dir = std::env::temp_dir().join(format!("densemc-ckpt-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

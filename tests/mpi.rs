@@ -1,4 +1,4 @@
-//! `sweep` and MPI (`study::mpi`). In the default build: `--mpi`, or a launch by `mpirun` of several ranks, is
+//! `sweep` and MPI (`run::mpi`). In the default build: `--mpi`, or a launch by `mpirun` of several ranks, is
 //! refused with a one-line error (exit code 2) rather than running the whole sweep once per rank. In a build
 //! with `--features mpi`: a singleton MPI run (`--mpi` without `mpirun`, rank 0 alone) writes the same lines
 //! as the plain sweep. The multi-rank runs (`mpirun -np 3`, a slow rank, a killed rank, resume) are in
@@ -55,7 +55,7 @@ fn sweep(out: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
     ])
     .args(extra)
     .env_remove("DENSEMC_PATH");
-    for v in densemc::study::mpi::LAUNCHER_VARS {
+    for v in densemc::run::mpi::LAUNCHER_VARS {
         c.env_remove(v);
     }
     for (k, v) in env {

@@ -8,6 +8,10 @@ use densemc::mc::{EnergyKind, Order, Ramp, Schedule};
 use densemc::model::{self, fast};
 use densemc::model::{Activation, Arch};
 use densemc::rng;
+use densemc::run::journal::Journal;
+use densemc::run::plan::{task_seed, Plan};
+use densemc::run::pool;
+use densemc::run::records::TaskRecord;
 use densemc::solve::{solve, Algo, Config};
 use densemc::study::analyze::{self, Options};
 use densemc::study::fit::{self, FitStatus, SizePoint};
@@ -15,7 +19,6 @@ use densemc::study::grid::{parse_f64_grid, parse_usize_grid};
 use densemc::study::overlaps;
 use densemc::study::robustness;
 use densemc::study::stats::wilson;
-use densemc::study::sweep::{self, Journal, Plan, TaskRecord};
 use densemc::weights::Weights;
 use std::collections::HashMap;
 use std::io::Write;
@@ -82,9 +85,9 @@ fn untimed(r: &TaskRecord) -> TaskRecord {
 }
 
 fn run_all(plan: &Plan, path: &Path, threads: usize, keep: bool) -> Journal {
-    let j = Journal::open(path, plan).unwrap();
-    let tasks = sweep::pending(plan, &j);
-    sweep::run(plan, &j, &tasks, threads, keep, &|_| {}).unwrap();
+    let j = Journal::open(path, plan, None).unwrap();
+    let tasks = j.pending(plan, None);
+    pool::run(plan, &j, &tasks, threads, keep, &|_| {}).unwrap();
     j
 }
 
@@ -177,7 +180,14 @@ fn sweep_writes_every_task_once_resumes_and_cuts_a_torn_line() {
     let j = run_all(&plan, &out, 2, false);
     assert_eq!(j.recorded, plan.len());
     assert_eq!(j.recorded_solved, lines.iter().filter(|r| r.solved).count());
-    assert!(sweep::pending(&plan, &j).is_empty());
+    assert!(j.pending(&plan, None).is_empty());
+    drop(j);
+    assert_eq!(std::fs::read(&out).unwrap(), before);
+
+    // A complete last line whose newline is missing is kept, and its newline written.
+    std::fs::write(&out, &before[..before.len() - 1]).unwrap();
+    let j = Journal::open(&out, &plan, None).unwrap();
+    assert_eq!((j.recorded, j.torn_bytes), (plan.len(), 0));
     drop(j);
     assert_eq!(std::fs::read(&out).unwrap(), before);
 
@@ -186,11 +196,11 @@ fn sweep_writes_every_task_once_resumes_and_cuts_a_torn_line() {
     let last_start = text[..text.len() - 1].rfind('\n').unwrap() + 1;
     let torn = &before[..last_start + 40];
     std::fs::write(&out, torn).unwrap();
-    let j = Journal::open(&out, &plan).unwrap();
+    let j = Journal::open(&out, &plan, None).unwrap();
     assert_eq!(j.torn_bytes, 40);
-    let todo = sweep::pending(&plan, &j);
+    let todo = j.pending(&plan, None);
     assert_eq!(todo.len(), 1);
-    sweep::run(&plan, &j, &todo, 1, false, &|_| {}).unwrap();
+    pool::run(&plan, &j, &todo, 1, false, &|_| {}).unwrap();
     drop(j);
     let again = read_lines(&out);
     assert_eq!(again.len(), plan.len());
@@ -209,17 +219,23 @@ fn sweep_writes_every_task_once_resumes_and_cuts_a_torn_line() {
     // Another grid or other parameters are refused with a clear one-line message.
     let mut grid = plan.clone();
     grid.samples = 4;
-    let e = Journal::open(&out, &grid).err().unwrap();
+    let e = Journal::open(&out, &grid, None).err().unwrap();
     assert!(e.to_string().contains("another grid"), "{e}");
     let mut params = plan.clone();
     params.searches[1].max_sweeps = 151;
-    let e = Journal::open(&out, &params).err().unwrap();
+    let e = Journal::open(&out, &params, None).err().unwrap();
     assert!(e.to_string().contains("other search parameters"), "{e}");
     assert_eq!(e.exit_code(), 2);
+    // A refused file is left as it is, torn last line included.
+    let mut torn = std::fs::read(&out).unwrap();
+    torn.extend_from_slice(b"{\"sweep\":");
+    std::fs::write(&out, &torn).unwrap();
+    assert!(Journal::open(&out, &grid, None).is_err());
+    assert_eq!(std::fs::read(&out).unwrap(), torn);
     // A file that is not a results file.
     let junk = dir.path("junk.jsonl");
     std::fs::write(&junk, "hello\n").unwrap();
-    let e = Journal::open(&junk, &plan).err().unwrap();
+    let e = Journal::open(&junk, &plan, None).err().unwrap();
     assert!(e.to_string().contains("junk.jsonl:1"), "{e}");
 }
 
@@ -244,7 +260,7 @@ fn a_task_seed_reproduces_the_task_through_solve() {
         .collect();
     for r in &lines {
         assert_eq!(seeds[&(r.n, r.alpha_index, r.sample, true)], r.seed);
-        assert_eq!(r.seed, sweep::task_seed(plan.seed, r.n, r.alpha, r.sample));
+        assert_eq!(r.seed, task_seed(plan.seed, r.n, r.alpha, r.sample));
         assert!(r.seed < 1 << 53);
         assert_eq!(r.config.seed, r.seed);
     }

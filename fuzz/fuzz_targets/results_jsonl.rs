@@ -1,13 +1,14 @@
-//! The sweep results readers on arbitrary bytes: `study::merge::parse_results` (used by `merge` and by
-//! `sweep --shard` on resume) and `study::analyze::read_records` (used by `analyze`) must return a clean
-//! error or the records, never panic, and agree with each other. What they accept then goes through `merge`
-//! (the file given twice), which must not panic either and must account for every task of its grid (on
-//! grids of up to a few thousand tasks, to keep the runs fast).
+//! The sweep results reader on arbitrary bytes: `run::records::parse` (the one JSON-lines reader, used by
+//! `merge`, `analyze` and the journal of `sweep`) must return a clean error or the records, never panic,
+//! and `study::analyze::read_records` (the same reader through a file) must read the same. What they accept
+//! then goes through `merge` (the file given twice), which must not panic either and must account for every
+//! task of its grid (on grids of up to a few thousand tasks, to keep the runs fast).
 
 #![no_main]
 
+use densemc::run::merge::{merge, MAX_GRID_TASKS};
+use densemc::run::records;
 use densemc::study::analyze::read_records;
-use densemc::study::merge::{merge, parse_results, MAX_GRID_TASKS};
 use libfuzzer_sys::fuzz_target;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -21,26 +22,29 @@ fn path() -> &'static PathBuf {
 
 fuzz_target!(|data: &[u8]| {
     let p = path();
-    let parsed = parse_results(data, p);
+    let parsed = records::parse(data, p);
     if let Err(e) = &parsed {
         assert!(!e.to_string().contains('\n'));
+    }
+    // The torn tail is the bytes after the last newline, or nothing.
+    if let Ok(r) = &parsed {
+        let tail = data.len() - data.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        assert!(r.torn_bytes == 0 || r.torn_bytes == tail);
+        assert!(!(r.torn() && r.unterminated));
     }
     // analyze's reader on the same bytes, through a file.
     std::fs::write(p, data).expect("cannot write the fuzz input file");
     let analyzed = read_records(std::slice::from_ref(p));
     match (&parsed, &analyzed) {
-        (Ok(r), Ok((records, _))) => {
+        (Ok(r), Ok((recs, notes))) => {
             let mine: Vec<_> = r.lines.iter().map(|l| &l.record).collect();
-            let theirs: Vec<_> = records.iter().collect();
+            let theirs: Vec<_> = recs.iter().collect();
             assert_eq!(mine, theirs, "the readers disagree");
+            assert_eq!(notes.len(), r.torn() as usize);
         }
-        (Ok(r), Err(_)) => assert!(
-            // analyze refuses a file without any result, and (reading it as one UTF-8 string) a file whose
-            // torn last line was cut inside a UTF-8 character.
-            r.lines.is_empty() || (r.torn && std::str::from_utf8(data).is_err()),
-            "analyze refuses what merge reads: {analyzed:?}"
-        ),
-        (Err(_), Ok(_)) => panic!("merge refuses what analyze reads: {parsed:?}"),
+        // analyze refuses a file without any result.
+        (Ok(r), Err(_)) => assert!(r.lines.is_empty(), "analyze refuses: {analyzed:?}"),
+        (Err(_), Ok(_)) => panic!("the reader refuses what analyze reads: {parsed:?}"),
         (Err(_), Err(_)) => {}
     }
     let Ok(r) = parsed else { return };

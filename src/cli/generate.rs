@@ -1,5 +1,5 @@
+use super::args::{named, ArchArgs};
 use densemc::instance::{pattern_count, Format, Instance};
-use densemc::model::{Activation, Arch};
 use densemc::{fsio, model, Result};
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,19 +12,8 @@ pub struct Args {
     /// α = P/N, patterns per weight (P = round(αN))
     #[arg(long, value_name = "ALPHA")]
     pub alpha: f64,
-    /// K, the number of hidden units (1 for the perceptron)
-    #[arg(long = "k", value_name = "K", default_value_t = 1)]
-    pub k: usize,
-    /// Hidden units: perceptron (K=1, N odd), sign (K odd, N/K odd), relu (K even, N/K even)
-    #[arg(long, value_enum, default_value_t = Activation::Perceptron)]
-    pub activation: Activation,
-    /// With --activation sign: the fully connected committee, every unit seeing all n = N/K inputs of a
-    /// pattern (N = K·n weights)
-    #[arg(long)]
-    pub fully_connected: bool,
-    /// Labels σ^μ from a random teacher network of the same architecture (a solution then exists)
-    #[arg(long)]
-    pub teacher: bool,
+    #[command(flatten)]
+    pub arch: ArchArgs,
     /// Master seed of the instance
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -33,18 +22,15 @@ pub struct Args {
     pub out: PathBuf,
     /// File format: text (interchange) or binary (bit-packed, 8× smaller) [default: text up to N·P = 10⁸
     /// entries (100 MB of text), binary above]
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = named::<Format>())]
     pub format: Option<Format>,
 }
 
 /// Above this many entries N·P the default format is binary: the text file would be N·P bytes.
 const TEXT_MAX_ENTRIES: u64 = 100_000_000;
 
-pub fn run(mut a: Args) -> Result<()> {
-    if a.fully_connected {
-        a.activation = a.activation.fully_connected()?;
-    }
-    let arch = Arch::new(a.n, a.k, a.activation)?;
+pub fn run(a: Args) -> Result<()> {
+    let arch = a.arch.arch(a.n)?;
     let p = pattern_count(a.n, a.alpha)?;
     // Progress only: a closed stderr must not stop the run.
     let _ = writeln!(
@@ -52,7 +38,7 @@ pub fn run(mut a: Args) -> Result<()> {
         "generating {arch} P={p}: {} in memory",
         fsio::human_bytes(Instance::memory_for(arch.inputs(), p))
     );
-    let (inst, _) = model::generate(arch, a.alpha, a.seed, a.teacher)?;
+    let (inst, _) = model::generate(arch, a.alpha, a.seed, a.arch.teacher)?;
     let format = a
         .format
         .unwrap_or(if a.n as u64 * p as u64 > TEXT_MAX_ENTRIES {

@@ -1,5 +1,5 @@
-use densemc::fsio::write_atomic;
-use densemc::study::merge::{merge, read_results};
+use densemc::run::merge::merge;
+use densemc::run::records;
 use densemc::{Error, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -62,7 +62,7 @@ pub fn run(a: Args) -> Result<()> {
                 p.display()
             ));
         }
-        parts.push((p.clone(), read_results(p)?));
+        parts.push((p.clone(), records::read(p)?));
     }
     let m = merge(&parts)?;
     for n in &m.notes {
@@ -78,13 +78,7 @@ pub fn run(a: Args) -> Result<()> {
         }
         note(&m.missing_summary());
     }
-    write_atomic(&a.out, |w| {
-        for l in &m.lines {
-            w.write_all(l.as_bytes())?;
-            w.write_all(b"\n")?;
-        }
-        Ok(())
-    })?;
+    m.write(&a.out)?;
     outln!(
         "{} of {} tasks in {} (from {} file{}{}){}",
         m.lines.len(),

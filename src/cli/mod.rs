@@ -10,6 +10,7 @@ macro_rules! outln {
 }
 
 mod analyze;
+mod args;
 mod bench;
 mod eval;
 mod generate;

@@ -49,7 +49,7 @@ pub fn run(a: Args) -> Result<()> {
         return Err(Error::input("--threads must be at least 1"));
     }
     let ps = parse_f64_grid(&a.p_grid, "--p-grid")?;
-    check_grid(&ps)?;
+    check_grid(&ps).map_err(|e| e.context("--p-grid"))?;
     let inst = Instance::read(&a.instance)?;
     let mut subjects = Vec::new();
     for (i, path) in a.weights.iter().enumerate() {

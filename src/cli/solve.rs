@@ -1,10 +1,10 @@
-use densemc::checkpoint::Checkpoint;
-use densemc::fsio::write_atomic;
-use densemc::instance::Instance;
+use super::args::{named, InstanceArgs};
 use densemc::mc::{Centre, EnergyKind, Order, Progress, Ramp, Schedule, Visit};
-use densemc::model::{Activation, Arch};
+use densemc::model::Activation;
+use densemc::run::checkpoint::Checkpoint;
+use densemc::run::output::{self, SweepLog};
 use densemc::solve::{solve_from, Algo, Config, ConfigSpec, InstanceInfo};
-use densemc::{model, Error, Result};
+use densemc::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,33 +19,13 @@ pub const EXIT_CHECKPOINTED: i32 = 75;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Instance file (text or binary); or give --n and --alpha to generate one from --seed
-    #[arg(long, conflicts_with_all = ["n", "alpha"])]
-    pub instance: Option<PathBuf>,
-    /// Inline instance: N, the number of binary weights
-    #[arg(long = "n", value_name = "N", requires = "alpha")]
-    pub n: Option<usize>,
-    /// Inline instance: α = P/N, patterns per weight
-    #[arg(long, value_name = "ALPHA", requires = "n")]
-    pub alpha: Option<f64>,
-    /// Inline instance: K, the number of hidden units
-    #[arg(long = "k", value_name = "K", default_value_t = 1)]
-    pub k: usize,
-    /// Inline instance: hidden units (perceptron, sign, relu)
-    #[arg(long, value_enum, default_value_t = Activation::Perceptron)]
-    pub activation: Activation,
-    /// With --activation sign: the fully connected committee, every unit seeing all n = N/K inputs of a
-    /// pattern (N = K·n weights)
-    #[arg(long)]
-    pub fully_connected: bool,
-    /// Inline instance: labels σ from a random teacher
-    #[arg(long)]
-    pub teacher: bool,
+    #[command(flatten)]
+    pub instance: InstanceArgs,
     /// Master seed: the inline instance, the initial weights and the moves all derive from it
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Algorithm: rsa (replicated, focusing: finds dense solutions) or sa (plain simulated annealing)
-    #[arg(long, value_enum, default_value_t = Algo::Rsa)]
+    #[arg(long, value_parser = named::<Algo>(), default_value_t = Algo::Rsa)]
     pub algo: Algo,
     #[command(flatten)]
     pub search: SearchArgs,
@@ -79,35 +59,6 @@ pub struct Args {
     pub resume: Option<PathBuf>,
 }
 
-/// Re-creates the instance a checkpoint refers to and checks it is the same one.
-fn instance_of(info: &InstanceInfo) -> Result<(Instance, Option<String>)> {
-    let inst = match (&info.file, info.origin) {
-        (Some(f), _) => Instance::read(std::path::Path::new(f))?,
-        (None, Some(o)) => {
-            model::generate(
-                Arch::new(info.n, info.k, info.activation)?,
-                o.alpha,
-                o.seed,
-                o.teacher,
-            )?
-            .0
-        }
-        (None, None) => {
-            return Err(Error::input(
-                "the checkpoint names no instance file and no generator",
-            ))
-        }
-    };
-    let sum = format!("{:016x}", inst.checksum());
-    if sum != info.checksum {
-        return Err(Error::input(format!(
-            "the instance changed since the checkpoint was written (checksum {sum}, checkpoint has {})",
-            info.checksum
-        )));
-    }
-    Ok((inst, info.file.clone()))
-}
-
 /// How the ramp's β values depend on N.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum BetaScaling {
@@ -125,12 +76,12 @@ pub struct SearchArgs {
     #[arg(long = "replicas", short = 'y', value_name = "Y", default_value_t = DEFAULT_REPLICAS)]
     pub replicas: usize,
     /// RSA coupling: traced (centre summed out) or explicit (centre spins W̃)
-    #[arg(long, value_enum, default_value_t = Centre::Traced)]
+    #[arg(long, value_parser = named::<Centre>(), default_value_t = Centre::Traced)]
     pub centre: Centre,
     /// RSA proposal order: blocks (each replica on its own block of sites per phase; replicas spread over
     /// --threads) or shared (all replicas at the same site in turn, each column read once for all y; one
     /// thread, fastest when the instance exceeds the caches, N ≳ 10⁵)
-    #[arg(long, value_enum, default_value_t = Visit::Blocks)]
+    #[arg(long, value_parser = named::<Visit>(), default_value_t = Visit::Blocks)]
     pub visit: Visit,
     /// β₀, inverse temperature at the start, for N = 1000 (see --beta-scaling) [default: 0.5 with the linear
     /// energy, 1 with errors]
@@ -150,7 +101,7 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 10.0)]
     pub gamma1: f64,
     /// Shape of the β and γ ramps
-    #[arg(long, value_enum, default_value_t = Ramp::Geometric)]
+    #[arg(long, value_parser = named::<Ramp>(), default_value_t = Ramp::Geometric)]
     pub ramp: Ramp,
     /// T, sweeps over which β and γ ramp up (then they stay at β₁, γ₁) [default: --max-sweeps]
     #[arg(long)]
@@ -162,11 +113,11 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 20000)]
     pub max_sweeps: u64,
     /// Site order within a sweep
-    #[arg(long, value_enum, default_value_t = Order::Permutation)]
+    #[arg(long, value_parser = named::<Order>(), default_value_t = Order::Permutation)]
     pub order: Order,
     /// E(W): errors (misclassified patterns) or linear (perceptron only: Σ of the weight flips each violated
     /// pattern needs) [default: linear for the perceptron, errors for committees]
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = named::<EnergyKind>())]
     pub energy: Option<EnergyKind>,
 }
 
@@ -206,26 +157,14 @@ impl SearchArgs {
     }
 }
 
-pub fn run(mut a: Args) -> Result<()> {
-    if a.fully_connected {
-        a.activation = a.activation.fully_connected()?;
-    }
+pub fn run(a: Args) -> Result<()> {
     let resumed = match &a.resume {
         Some(p) => Some(Checkpoint::read(p)?),
         None => None,
     };
-    let (inst, file) = match (&resumed, &a.instance, a.n, a.alpha) {
-        (Some(c), _, _, _) => instance_of(&c.instance)?,
-        (None, Some(p), _, _) => (Instance::read(p)?, Some(p.display().to_string())),
-        (None, None, Some(n), Some(alpha)) => {
-            let arch = Arch::new(n, a.k, a.activation)?;
-            (model::generate(arch, alpha, a.seed, a.teacher)?.0, None)
-        }
-        _ => {
-            return Err(Error::input(
-                "give an instance: --instance FILE, or --n N --alpha A [--k K --activation …]",
-            ))
-        }
+    let (inst, file) = match &resumed {
+        Some(c) => c.load_instance()?,
+        None => a.instance.load(a.seed)?,
     };
     let cfg = match &resumed {
         Some(c) => Config {
@@ -258,30 +197,11 @@ pub fn run(mut a: Args) -> Result<()> {
         inst.alpha(),
         if sa { "SA" } else { "RSA" },
         cfg.replicas,
-        densemc::fsio::human_bytes(
-            inst.memory_bytes()
-                + cfg.replicas as u64 * inst.stride() as u64 * 8 * (inst.k() as u64 * 136 + 48)
-        ),
+        densemc::fsio::human_bytes(cfg.memory_bytes(inst.n(), inst.p(), inst.k())),
     );
+    // A resumed run appends to its log; a new run starts one.
     let mut log = match &a.log {
-        Some(p) => {
-            // A resumed run appends to its log; a new run starts one.
-            let append = resumed.is_some() && p.exists();
-            let f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(append)
-                .write(true)
-                .truncate(!append)
-                .open(p)
-                .map_err(|e| Error::io(p, "cannot create the log", e))?;
-            let mut w = std::io::BufWriter::new(f);
-            if !append {
-                let reps: Vec<String> = (0..cfg.replicas).map(|r| format!("E_{r}")).collect();
-                writeln!(w, "sweep,beta,gamma,{},E_centre,overlap", reps.join(","))
-                    .map_err(|e| Error::io(p, "cannot write the log", e))?;
-            }
-            Some((p.clone(), w))
-        }
+        Some(p) => Some(SweepLog::open(p, cfg.replicas, resumed.is_some())?),
         None => None,
     };
     let info = InstanceInfo::of(&inst, file.clone());
@@ -329,21 +249,9 @@ pub fn run(mut a: Args) -> Result<()> {
             "β={:.3} γ={:.3} E_best={best}{centre} {:.2e} proposals/s",
             p.beta, p.gamma, rate
         ));
-        if let Some((path, w)) = log.as_mut() {
-            let es: Vec<String> = p.energies.iter().map(|e| e.to_string()).collect();
-            let c = p.centre_energy.map_or(String::new(), |c| c.to_string());
-            let q = p.overlap.map_or(String::new(), |q| format!("{q:.6}"));
-            if let Err(e) = writeln!(
-                w,
-                "{},{},{},{},{},{}",
-                p.sweep,
-                p.beta,
-                p.gamma,
-                es.join(","),
-                c,
-                q
-            ) {
-                log_err = Some(Error::io(path, "cannot write the log", e));
+        if let Some(l) = log.as_mut() {
+            if let Err(e) = l.row(p) {
+                log_err = Some(e);
                 return false;
             }
         }
@@ -352,9 +260,8 @@ pub fn run(mut a: Args) -> Result<()> {
     let resume = resumed.as_ref().map(|c| &c.resume);
     let report = solve_from(&inst, file, &cfg, resume, &mut observe)?;
     bar.finish_and_clear();
-    if let Some((p, mut w)) = log {
-        w.flush()
-            .map_err(|e| Error::io(&p, "cannot write the log", e))?;
+    if let Some(l) = log {
+        l.finish()?;
     }
     if let Some(e) = log_err {
         return Err(e);
@@ -369,11 +276,7 @@ pub fn run(mut a: Args) -> Result<()> {
         std::process::exit(EXIT_CHECKPOINTED);
     }
     if let Some(p) = &a.out {
-        let json = serde_json::to_string_pretty(&report).expect("the result record serialises");
-        write_atomic(p, |w| {
-            w.write_all(json.as_bytes())
-                .and_then(|_| w.write_all(b"\n"))
-        })?;
+        output::write_json(p, &report)?;
     }
     let by = match report.found {
         Some(densemc::mc::Found::Centre) => "the centre".to_string(),

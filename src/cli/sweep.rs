@@ -1,10 +1,14 @@
+use super::args::{named, ArchArgs};
 use super::solve::SearchArgs;
-use densemc::model::Activation;
+use densemc::names::Named;
+use densemc::run::journal::Journal;
+use densemc::run::mpi::{self, Mpi};
+use densemc::run::plan::Plan;
+use densemc::run::pool;
+use densemc::run::records::TaskRecord;
+use densemc::run::shard::Shard;
 use densemc::solve::Algo;
 use densemc::study::grid::{parse_f64_grid, parse_usize_grid};
-use densemc::study::mpi::{self, Mpi};
-use densemc::study::shard::{self, Shard};
-use densemc::study::sweep::{self, algo_name, Plan, TaskRecord};
 use densemc::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
@@ -22,21 +26,10 @@ pub struct Args {
     /// Instances (samples) per (N, α)
     #[arg(long, default_value_t = 10)]
     pub samples: usize,
-    /// K, the number of hidden units
-    #[arg(long = "k", value_name = "K", default_value_t = 1)]
-    pub k: usize,
-    /// Hidden units (perceptron, sign, relu)
-    #[arg(long, value_enum, default_value_t = Activation::Perceptron)]
-    pub activation: Activation,
-    /// With --activation sign: the fully connected committee, every unit seeing all n = N/K inputs of a
-    /// pattern (N = K·n weights)
-    #[arg(long)]
-    pub fully_connected: bool,
-    /// Labels σ from a random teacher
-    #[arg(long)]
-    pub teacher: bool,
+    #[command(flatten)]
+    pub arch: ArchArgs,
     /// Algorithms, comma-separated (rsa,sa); all run on the same instances
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "rsa")]
+    #[arg(long, value_parser = named::<Algo>(), value_delimiter = ',', default_value = "rsa")]
     pub algo: Vec<Algo>,
     #[command(flatten)]
     pub search: SearchArgs,
@@ -66,11 +59,10 @@ pub struct Args {
     pub mpi: bool,
 }
 
-pub fn run(mut a: Args) -> Result<()> {
-    if a.fully_connected {
-        a.activation = a.activation.fully_connected()?;
-    }
-    let mpi = if mpi::wanted(a.mpi)? {
+pub fn run(a: Args) -> Result<()> {
+    let activation = a.arch.activation()?;
+    let wanted = mpi::wanted(a.mpi).map_err(|e| if a.mpi { e.context("--mpi") } else { e })?;
+    let mpi = if wanted {
         if a.shard.is_some() {
             return Err(densemc::Error::input(
                 "--shard with MPI: an MPI job runs the whole grid; give one or the other",
@@ -88,12 +80,12 @@ pub fn run(mut a: Args) -> Result<()> {
     let searches = a
         .algo
         .iter()
-        .map(|&algo| a.search.config(algo, a.activation, 0, 1))
+        .map(|&algo| a.search.config(algo, activation, 0, 1))
         .collect::<Result<Vec<_>>>()?;
     let plan = Plan {
-        k: a.k,
-        activation: a.activation,
-        teacher: a.teacher,
+        k: a.arch.k,
+        activation,
+        teacher: a.arch.teacher,
         ns: parse_usize_grid(&a.n, "--n")?,
         alphas: parse_f64_grid(&a.alpha, "--alpha")?,
         samples: a.samples,
@@ -105,19 +97,19 @@ pub fn run(mut a: Args) -> Result<()> {
         return m.work(&plan, threads, a.keep_weights);
     }
     let shard = a.shard.as_deref().map(Shard::parse).transpose()?;
-    let journal = shard::open_journal(&a.out, &plan, shard).inspect_err(|_| {
+    let journal = Journal::open(&a.out, &plan, shard).inspect_err(|_| {
         if let Some(m) = &mpi {
             m.stop_workers(); // they wait for tasks: end the job with this error
         }
     })?;
-    let tasks = shard::pending(&plan, &journal, shard);
+    let tasks = journal.pending(&plan, shard);
     let total = shard.map_or(plan.len(), |s| s.tasks(&plan).len());
-    let algos: Vec<&str> = a.algo.iter().map(|&x| algo_name(x)).collect();
+    let algos: Vec<&str> = a.algo.iter().map(|&x| x.name()).collect();
     let _ = writeln!(
         std::io::stderr(),
         "densemc sweep: {} K={}, {} N × {} α × {} samples × {} ({}) = {} tasks{}; {} already in {}{}; {} to run{}",
-        a.activation,
-        a.k,
+        activation,
+        a.arch.k,
         plan.ns.len(),
         plan.alphas.len(),
         plan.samples,
@@ -167,7 +159,7 @@ pub fn run(mut a: Args) -> Result<()> {
     };
     let result = match &mpi {
         Some(m) => m.serve(&plan, &journal, threads, a.keep_weights, &done),
-        None => sweep::run(&plan, &journal, &tasks, threads, a.keep_weights, &done),
+        None => pool::run(&plan, &journal, &tasks, threads, a.keep_weights, &done),
     };
     bar.finish_and_clear();
     result?;

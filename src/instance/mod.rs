@@ -44,7 +44,7 @@ pub struct Instance {
 }
 
 /// On-disk/in-memory file format of an instance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// One `+`/`-` line per pattern: for interchange (8× larger than binary).
@@ -263,3 +263,8 @@ pub(crate) fn activation_code(a: Activation) -> u8 {
 pub(crate) fn activation_from_code(c: u8) -> Option<Activation> {
     Activation::ALL.get(c as usize).copied()
 }
+
+crate::named!(Format, "instance file format" {
+    Text => "text": "One `+`/`-` line per pattern: for interchange (8× larger than binary)",
+    Binary => "binary": "Bit-packed with a header and checksum: for large N",
+});

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicI16, Ordering::Relaxed};
 
 /// In which order the replicas' proposals of a sweep come.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Visit {
     /// Latin-square blocks: in each of y phases every replica works on its own block of the sweep's sites,
@@ -423,3 +423,8 @@ fn shared<R: Replica, C: Cost>(
     }
     c
 }
+
+crate::named!(Visit, "replica visit order" {
+    Blocks => "blocks": "Latin-square blocks: in each of y phases every replica works on its own block of the sweep's sites, so the replicas of a phase can run on different threads (the result does not depend on it)",
+    Shared => "shared": "All replicas propose at the same site, one after the other, before the next site: the site's column ξ_j is read from memory once for all y replicas. One thread; the fastest order when the instance does not fit the caches (N ≳ 10⁵)",
+});

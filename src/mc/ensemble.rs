@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicI16, Ordering::Relaxed};
 
 /// How the replicas of a replicated ensemble are coupled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Centre {
     /// Centre traced out: replicas coupled through ln 2cosh(γ m_i); the reported centre is sign(m_i).
@@ -420,3 +420,8 @@ mod tests {
         }
     }
 }
+
+crate::named!(Centre, "centre coupling" {
+    Traced => "traced": "Centre traced out: replicas coupled through ln 2cosh(γ m_i); the reported centre is sign(m_i)",
+    Explicit => "explicit": "Explicit centre spins W̃ coupled to every replica, with no data term of their own",
+});

@@ -6,7 +6,7 @@ use crate::weights::Weights;
 use serde::{Deserialize, Serialize};
 
 /// How a sweep visits the sites.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Order {
     /// N proposals at uniformly random sites.
@@ -103,3 +103,8 @@ pub fn sweep_sites(order: Order, n: usize, rng: &mut Rng, sites: &mut Vec<usize>
         }
     }
 }
+
+crate::named!(Order, "site order" {
+    Random => "random": "N proposals at uniformly random sites",
+    Permutation => "permutation": "Every site once, in a fresh random permutation each sweep",
+});

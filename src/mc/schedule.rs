@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Ramp {
     Geometric,
@@ -250,3 +250,8 @@ mod tests {
         assert!(Schedule::parse("", p).is_err());
     }
 }
+
+crate::named!(Ramp, "ramp shape" {
+    Geometric => "geometric": "β(t) = β₀ (β₁/β₀)^(t/T), and γ likewise",
+    Linear => "linear": "β(t) = β₀ + (β₁ − β₀) t/T, and γ likewise",
+});

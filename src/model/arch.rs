@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The network: the hidden-unit type, and for the fully connected committee its wiring.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Activation {
     /// Binary perceptron (K = 1): σ = sign(Σ_i W_i ξ_i), N odd.
@@ -27,7 +27,6 @@ pub enum Activation {
     Relu,
     /// Fully connected committee machine with sign units: every unit sees all n = N/K inputs, K odd, n odd
     /// (selected on the command line by `--activation sign --fully-connected`).
-    #[value(skip)]
     FcSign,
 }
 
@@ -66,6 +65,32 @@ impl Activation {
     /// Whether every hidden unit reads all inputs of a pattern (else unit l reads its own block).
     pub fn is_fully_connected(self) -> bool {
         with_arch!(self, A => A::FULLY_CONNECTED)
+    }
+}
+
+/// The names a user types: the fully connected committee is `sign` with `fully_connected()` (on the
+/// command line `--fully-connected`), so it has no name of its own here; files name it `fc-sign`.
+impl crate::names::Named for Activation {
+    const WHAT: &'static str = "activation";
+    const VALUES: &'static [(Self, &'static str, &'static str)] = &[
+        (
+            Activation::Perceptron,
+            "perceptron",
+            "Binary perceptron (K = 1): σ = sign(Σ_i W_i ξ_i), N odd",
+        ),
+        (
+            Activation::Sign,
+            "sign",
+            "Tree committee machine with sign units: τ = sign(Σ_l sign(λ_l)), K odd, N/K odd",
+        ),
+        (
+            Activation::Relu,
+            "relu",
+            "Tree committee machine with ReLU units: h = Σ_l c_l max(0, λ_l), K even, N/K even; σh ≤ 0 is an error",
+        ),
+    ];
+    fn name(self) -> &'static str {
+        Activation::name(self)
     }
 }
 

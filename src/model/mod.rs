@@ -69,7 +69,7 @@ use crate::error::Result;
 use serde::{Deserialize, Serialize};
 
 /// What E(W) counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EnergyKind {
     /// The number of misclassified patterns (ties count for ReLU).
@@ -158,3 +158,8 @@ impl Fields {
         self.hidden[l * self.p + mu]
     }
 }
+
+crate::named!(EnergyKind, "energy" {
+    Errors => "errors": "The number of misclassified patterns (ties count for ReLU)",
+    Linear => "linear": "Perceptron only: Σ over violated patterns of the weight flips needed to fix each, (−Δ−1)/2 + 1",
+});

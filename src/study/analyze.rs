@@ -5,10 +5,13 @@
 use super::fit::{self, Alpha50, Fss, SizePoint};
 use super::plot::{self, Chart, Series};
 use super::stats::{quartiles, wilson, Quartiles};
-use super::sweep::{algo_name, hash_json, normalised, TaskRecord};
 use crate::error::{Error, Result};
 use crate::fsio::write_atomic;
 use crate::model::Activation;
+use crate::names::Named;
+use crate::run::hash::hash_json;
+use crate::run::plan::normalised;
+use crate::run::records::{self, TaskRecord};
 use crate::solve::{Algo, Config};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
@@ -42,36 +45,20 @@ impl Default for Options {
     }
 }
 
-/// Reads sweep results from JSONL files. A torn last line (no final newline, not valid JSON) is skipped
-/// with a note; any other bad line is an error. Returns the records and notes for the user.
+/// Reads sweep results files ([`records::read`]: a torn last line is skipped, with a note here; any other
+/// bad line is an error). Returns the records and notes for the user.
 pub fn read_records(paths: &[PathBuf]) -> Result<(Vec<TaskRecord>, Vec<String>)> {
     let mut out = Vec::new();
     let mut notes = Vec::new();
     for path in paths {
-        let bytes =
-            std::fs::read(path).map_err(|e| Error::io(path, "cannot read the results file", e))?;
-        // Lines are decoded one by one, so a torn last line (cut inside a multi-byte character by a kill)
-        // is skipped like any other torn line instead of making the whole file unreadable.
-        let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
-        for (i, line) in lines.iter().enumerate() {
-            if line.iter().all(|b| b.is_ascii_whitespace()) {
-                continue;
-            }
-            match serde_json::from_slice::<TaskRecord>(line) {
-                Ok(r) => out.push(r),
-                Err(_) if i + 1 == lines.len() => notes.push(format!(
-                    "{}: ignoring a torn last line (an interrupted sweep)",
-                    path.display()
-                )),
-                Err(e) => {
-                    return Err(Error::at(
-                        path,
-                        Some(i + 1),
-                        format!("not a sweep result line ({e})"),
-                    ))
-                }
-            }
+        let read = records::read(path)?;
+        if read.torn() {
+            notes.push(format!(
+                "{}: ignoring a torn last line (an interrupted sweep)",
+                path.display()
+            ));
         }
+        out.extend(read.lines.into_iter().map(|l| l.record));
     }
     if out.is_empty() {
         return Err(Error::input("no sweep results in the given files"));
@@ -155,10 +142,7 @@ pub fn analyze(records: &[TaskRecord], opts: &Options) -> Result<Analysis> {
         )));
     }
     if !(opts.nu.is_finite() && opts.nu > 0.0) {
-        return Err(Error::input(format!(
-            "--nu {}: ν must be positive",
-            opts.nu
-        )));
+        return Err(Error::input(format!("ν={}: ν must be positive", opts.nu)));
     }
     // Series by (algorithm, configuration).
     let mut series: Vec<SeriesInfo> = Vec::new();
@@ -174,7 +158,7 @@ pub fn analyze(records: &[TaskRecord], opts: &Options) -> Result<Analysis> {
             r.n,
             alpha_key(r.alpha),
             r.sample,
-            algo_name(r.algo),
+            r.algo.name(),
         )) {
             duplicates += 1;
             continue;
@@ -200,7 +184,7 @@ pub fn analyze(records: &[TaskRecord], opts: &Options) -> Result<Analysis> {
     }
     // Labels: the algorithm, plus a hash prefix when one algorithm comes with several configurations.
     for i in 0..series.len() {
-        let name = algo_name(series[i].algo);
+        let name = series[i].algo.name();
         let same = series.iter().filter(|s| s.algo == series[i].algo).count();
         series[i].label = if same > 1 {
             format!("{name}-{}", &series_hash[i][..6])
@@ -323,7 +307,7 @@ impl Analysis {
                 s,
                 "{},{},{},{},{},{},{},{},{},{},{}",
                 self.series[r.series].label,
-                algo_name(self.series[r.series].algo),
+                self.series[r.series].algo.name(),
                 r.n,
                 r.alpha,
                 r.tasks,
@@ -348,7 +332,7 @@ impl Analysis {
                 s,
                 "{},{},{},{},{},{},{},{},{},{}",
                 self.series[r.series].label,
-                algo_name(self.series[r.series].algo),
+                self.series[r.series].algo.name(),
                 r.n,
                 r.tasks,
                 num(a.fit.alpha50),
@@ -372,7 +356,7 @@ impl Analysis {
                 s,
                 "{},{},{},{},{},{},{},{},{},{},{},{}",
                 self.series[*i].label,
-                algo_name(self.series[*i].algo),
+                self.series[*i].algo.name(),
                 f.sizes,
                 f.nu,
                 num(f.nu_err),
@@ -475,7 +459,7 @@ impl Analysis {
                 s,
                 "- {}: {} y={} energy={} max_sweeps={} schedule={}",
                 sr.label,
-                algo_name(c.algo),
+                c.algo.name(),
                 c.replicas,
                 serde_json::to_string(&c.energy)
                     .unwrap_or_default()

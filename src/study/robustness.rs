@@ -84,9 +84,9 @@ pub fn read_result(path: &Path, inst: &Instance) -> Result<ResultWeights> {
 pub fn check_grid(ps: &[f64]) -> Result<()> {
     match ps.iter().find(|p| !(0.0..=1.0).contains(*p)) {
         Some(p) => Err(Error::input(format!(
-            "--p-grid: p={p} is not a fraction in [0, 1]"
+            "the p grid: p={p} is not a fraction in [0, 1]"
         ))),
-        None if ps.is_empty() => Err(Error::input("--p-grid is empty")),
+        None if ps.is_empty() => Err(Error::input("the p grid is empty")),
         None => Ok(()),
     }
 }
@@ -253,10 +253,12 @@ pub fn measure(
 ) -> Result<Report> {
     check_grid(ps)?;
     if draws == 0 {
-        return Err(Error::input("--flips must be at least 1"));
+        return Err(Error::input(
+            "the draws per p (flip sets, perturbed copies) must be at least 1",
+        ));
     }
     if subjects.is_empty() {
-        return Err(Error::input("give at least one --weights file"));
+        return Err(Error::input("give at least one weight vector"));
     }
     let ws: Vec<&Weights> = subjects.iter().map(|s| &s.weights).collect();
     let k = inst.k();

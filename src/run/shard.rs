@@ -10,34 +10,15 @@
 //! as the unsharded sweep, plus a `shard` field ([`ShardTag`]): the shard's index and count and the whole
 //! grid, so that `densemc merge` knows every task the union must hold.
 
-use super::sweep::{algo_name, Journal, Plan, Task};
+use super::plan::{Grid, Plan, Task};
+use super::records::ShardTag;
 use crate::error::{Error, Result};
-use crate::solve::Algo;
-use serde::{Deserialize, Serialize};
 
 /// Shard `index` of `count` (0 ≤ index < count).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
     pub index: usize,
     pub count: usize,
-}
-
-/// The grid of a sweep, as recorded in shard lines: enough to list every task.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Grid {
-    pub ns: Vec<usize>,
-    pub alphas: Vec<f64>,
-    pub samples: usize,
-    pub algos: Vec<Algo>,
-}
-
-/// The `shard` field of a line written by `sweep --shard`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ShardTag {
-    pub index: usize,
-    pub count: usize,
-    #[serde(flatten)]
-    pub grid: Grid,
 }
 
 /// The SLURM variables `--shard auto` reads.
@@ -58,12 +39,12 @@ impl Shard {
     pub fn new(index: usize, count: usize) -> Result<Shard> {
         if count == 0 {
             return Err(Error::input(
-                "--shard I/N: N, the number of shards, must be at least 1",
+                "shard I/N: N, the number of shards, must be at least 1",
             ));
         }
         if index >= count {
             return Err(Error::input(format!(
-                "--shard {index}/{count}: the shard index runs from 0 to {} (0-based, like SLURM_ARRAY_TASK_ID with --array=0-{})",
+                "shard {index}/{count}: the shard index runs from 0 to {} (0-based, like SLURM_ARRAY_TASK_ID with --array=0-{})",
                 count - 1,
                 count - 1
             )));
@@ -84,7 +65,7 @@ impl Shard {
         }
         let bad = || {
             Error::input(format!(
-                "--shard {spec:?}: expected I/N with 0 ≤ I < N (e.g. 0/10), or auto (SLURM job arrays)"
+                "shard {spec:?}: expected I/N with 0 ≤ I < N (e.g. 0/10), or auto (SLURM job arrays)"
             ))
         };
         let (i, n) = spec.split_once('/').ok_or_else(bad)?;
@@ -101,12 +82,12 @@ impl Shard {
             match env(k) {
                 Some(v) => v.trim().parse().map_err(|_| {
                     Error::input(format!(
-                        "--shard auto: {k}={v:?} is not a non-negative integer"
+                        "shard auto: {k}={v:?} is not a non-negative integer"
                     ))
                 }),
                 None => default.ok_or_else(|| {
                     Error::input(format!(
-                        "--shard auto: {k} is not set: this is not a SLURM job-array task (submit with sbatch --array=0-9), or give --shard I/N"
+                        "shard auto: {k} is not set: this is not a SLURM job-array task (submit with sbatch --array=0-9), or give the shard as I/N"
                     ))
                 }),
             }
@@ -117,18 +98,18 @@ impl Shard {
         let step = get(SLURM_STEP, Some(1))?;
         if count == 0 || step == 0 {
             return Err(Error::input(format!(
-                "--shard auto: {SLURM_COUNT}={count} and {SLURM_STEP}={step} must be at least 1"
+                "shard auto: {SLURM_COUNT}={count} and {SLURM_STEP}={step} must be at least 1"
             )));
         }
         let not_a_range = |why: String| {
             Error::input(format!(
-                "--shard auto: {why}; the array ids must be one range MIN-MAX[:STEP] (e.g. --array=0-9): otherwise give --shard I/N"
+                "shard auto: {why}; the array ids must be one range MIN-MAX[:STEP] (e.g. --array=0-9): otherwise give the shard as I/N"
             ))
         };
         if let Some(max) = env(SLURM_MAX) {
             let max = get(SLURM_MAX, None).map_err(|_| {
                 Error::input(format!(
-                    "--shard auto: {SLURM_MAX}={max:?} is not a non-negative integer"
+                    "shard auto: {SLURM_MAX}={max:?} is not a non-negative integer"
                 ))
             })?;
             if Some(max)
@@ -152,15 +133,7 @@ impl Shard {
 
     /// Whether this shard runs `t`.
     pub fn owns(&self, plan: &Plan, t: &Task) -> bool {
-        unit(
-            &plan.ns,
-            plan.alphas.len(),
-            plan.samples,
-            t.n,
-            t.alpha_index,
-            t.sample,
-        )
-        .is_some_and(|u| u % self.count == self.index)
+        plan.unit(t).is_some_and(|u| u % self.count == self.index)
     }
 
     /// This shard's tasks of `plan`, in grid order.
@@ -178,103 +151,6 @@ impl Shard {
             count: self.count,
             grid: Grid::of(plan),
         }
-    }
-}
-
-impl Grid {
-    pub fn of(plan: &Plan) -> Grid {
-        Grid {
-            ns: plan.ns.clone(),
-            alphas: plan.alphas.clone(),
-            samples: plan.samples,
-            algos: plan.searches.iter().map(|c| c.algo).collect(),
-        }
-    }
-
-    /// Number of tasks.
-    pub fn len(&self) -> usize {
-        self.ns.len() * self.alphas.len() * self.samples * self.algos.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Every task key (N, α index, sample, algorithm) in grid order, with its unit number.
-    pub fn keys(&self) -> impl Iterator<Item = (usize, (usize, usize, usize, &'static str))> + '_ {
-        let (na, s) = (self.alphas.len(), self.samples);
-        self.ns.iter().enumerate().flat_map(move |(ni, &n)| {
-            (0..na).flat_map(move |ai| {
-                (0..s).flat_map(move |sample| {
-                    let u = (ni * na + ai) * s + sample;
-                    self.algos
-                        .iter()
-                        .map(move |&a| (u, (n, ai, sample, algo_name(a))))
-                })
-            })
-        })
-    }
-
-    /// Unit number of a task, if it is in the grid.
-    pub fn unit(&self, n: usize, alpha_index: usize, sample: usize) -> Option<usize> {
-        unit(
-            &self.ns,
-            self.alphas.len(),
-            self.samples,
-            n,
-            alpha_index,
-            sample,
-        )
-    }
-}
-
-/// Unit number u of (N, α index, sample) in a grid, if it is in it.
-fn unit(
-    ns: &[usize],
-    alphas: usize,
-    samples: usize,
-    n: usize,
-    alpha_index: usize,
-    sample: usize,
-) -> Option<usize> {
-    let ni = ns.iter().position(|&x| x == n)?;
-    if alpha_index >= alphas || sample >= samples {
-        return None;
-    }
-    Some((ni * alphas + alpha_index) * samples + sample)
-}
-
-/// Opens the results file of a run of `plan` ([`Journal::open`]), for one shard of it when `shard` is
-/// given: then the lines already there must be of the same shard, and the lines appended carry its tag.
-pub fn open_journal(path: &std::path::Path, plan: &Plan, shard: Option<Shard>) -> Result<Journal> {
-    let mut journal = Journal::open(path, plan)?;
-    if let Some(s) = shard {
-        let results = super::merge::read_results(path)?;
-        let tags: Vec<_> = results
-            .lines
-            .iter()
-            .map(|l| {
-                (
-                    l.number,
-                    l.record.shard.as_ref().map(|t| (t.index, t.count)),
-                )
-            })
-            .collect();
-        check_resume(path, shard, &tags)?;
-        journal.set_shard(Some(s.tag(plan)));
-    }
-    Ok(journal)
-}
-
-/// The tasks of `plan` (of `shard` only, when given) not yet in the journal, in grid order.
-pub fn pending(plan: &Plan, journal: &Journal, shard: Option<Shard>) -> Vec<Task> {
-    match shard {
-        None => super::sweep::pending(plan, journal),
-        Some(s) => s
-            .tasks(plan)
-            .into_iter()
-            .filter(|t| !journal.has(t))
-            .collect(),
     }
 }
 
@@ -296,7 +172,7 @@ pub fn check_resume(
         return Err(Error::at(
             path,
             Some(line),
-            format!("this file holds {what}, not shard {s}: give each shard its own --out file (e.g. part-$SLURM_ARRAY_TASK_ID.jsonl)"),
+            format!("this file holds {what}, not shard {s}: give each shard its own results file (e.g. part-$SLURM_ARRAY_TASK_ID.jsonl)"),
         ));
     }
     Ok(())

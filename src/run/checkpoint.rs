@@ -5,9 +5,13 @@
 //! "format_version": 1, "densemc_version": …, "checksum": "<xxh3-64 of line 2>"}`, line 2 the JSON payload.
 //! A checkpoint from another densemc version, or whose payload does not match its checksum, is refused.
 
+use super::hash::hash_str;
 use crate::error::{Error, Result};
 use crate::fsio::write_atomic;
+use crate::instance::Instance;
 use crate::mc::Resume;
+use crate::model;
+use crate::model::Arch;
 use crate::solve::{Config, InstanceInfo};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -32,11 +36,38 @@ struct Header {
     checksum: String,
 }
 
-fn digest(payload: &str) -> String {
-    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(payload.as_bytes()))
-}
-
 impl Checkpoint {
+    /// Re-creates the instance the checkpoint refers to (read from its file, or generated again) and checks
+    /// that it is the same one; with the file's name, if any.
+    pub fn load_instance(&self) -> Result<(Instance, Option<String>)> {
+        let info = &self.instance;
+        let inst = match (&info.file, info.origin) {
+            (Some(f), _) => Instance::read(std::path::Path::new(f))?,
+            (None, Some(o)) => {
+                model::generate(
+                    Arch::new(info.n, info.k, info.activation)?,
+                    o.alpha,
+                    o.seed,
+                    o.teacher,
+                )?
+                .0
+            }
+            (None, None) => {
+                return Err(Error::input(
+                    "the checkpoint names no instance file and no generator",
+                ))
+            }
+        };
+        let sum = format!("{:016x}", inst.checksum());
+        if sum != info.checksum {
+            return Err(Error::input(format!(
+                "the instance changed since the checkpoint was written (checksum {sum}, checkpoint has {})",
+                info.checksum
+            )));
+        }
+        Ok((inst, info.file.clone()))
+    }
+
     /// Writes the checkpoint atomically (the previous one stays intact until the new one is complete).
     pub fn write(&self, path: &Path) -> Result<()> {
         let payload = serde_json::to_string(self).expect("a checkpoint serialises");
@@ -44,7 +75,7 @@ impl Checkpoint {
             format: FORMAT.into(),
             format_version: FORMAT_VERSION,
             densemc_version: crate::VERSION.into(),
-            checksum: digest(&payload),
+            checksum: hash_str(&payload),
         };
         let header = serde_json::to_string(&header).expect("a header serialises");
         write_atomic(path, |w| writeln!(w, "{header}\n{payload}"))
@@ -79,7 +110,7 @@ impl Checkpoint {
         let payload = lines
             .next()
             .ok_or_else(|| bad("truncated: the payload line is missing"))?;
-        if digest(payload) != header.checksum {
+        if hash_str(payload) != header.checksum {
             return Err(bad(
                 "corrupt: the payload does not match the checksum in the header",
             ));

@@ -8,82 +8,16 @@
 //! are (no re-serialisation), so the merged file is a valid sweep results file: `analyze` reads it, and the
 //! unsharded `sweep` command with `--out` set to it runs the tasks still missing.
 
-use super::shard::{Grid, ShardTag};
-use super::sweep::{algo_name, TaskKey, TaskRecord};
+use super::jsonl::Line;
+use super::plan::{Grid, TaskKey};
+use super::records::{Results, ShardTag, TaskRecord};
 use crate::error::{Error, Result};
+use crate::fsio::write_atomic;
+use crate::names::Named;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-
-/// One result line as read: the record and its text (without the newline).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Line {
-    pub record: TaskRecord,
-    pub text: String,
-    /// 1-based line number.
-    pub number: usize,
-}
-
-/// A results file as read.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct Results {
-    pub lines: Vec<Line>,
-    /// A torn last line (no newline and not a result: an interrupted write) was skipped.
-    pub torn: bool,
-}
-
-/// Parses the bytes of a results file (JSONL). Blank lines are skipped; a last line without its newline that
-/// is not a complete result (an interrupted write, possibly cut inside a UTF-8 character) is skipped and
-/// reported in `torn`; any other line that is not UTF-8 or not a result is an error naming `path:line`.
-pub fn parse_results(bytes: &[u8], path: &Path) -> Result<Results> {
-    let mut out = Results::default();
-    let ends_clean = bytes.last().is_none_or(|&b| b == b'\n');
-    let segments: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
-    let last = segments.len() - 1;
-    for (i, seg) in segments.iter().enumerate() {
-        let tail = i == last && !ends_clean;
-        let text = match std::str::from_utf8(seg) {
-            Ok(t) => t,
-            Err(_) if tail => {
-                out.torn = true;
-                continue;
-            }
-            Err(_) => {
-                return Err(Error::at(
-                    path,
-                    Some(i + 1),
-                    "not UTF-8 text: is it a sweep results file?",
-                ))
-            }
-        };
-        if text.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<TaskRecord>(text) {
-            Ok(record) => out.lines.push(Line {
-                record,
-                text: text.trim_end().to_string(),
-                number: i + 1,
-            }),
-            Err(_) if tail => out.torn = true,
-            Err(e) => {
-                return Err(Error::at(
-                    path,
-                    Some(i + 1),
-                    format!("not a sweep result line ({e})"),
-                ))
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Reads and parses a results file.
-pub fn read_results(path: &Path) -> Result<Results> {
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::io(path, "cannot read the results file", e))?;
-    parse_results(&bytes, path)
-}
 
 /// Largest grid `merge` accepts (N × α × samples × algorithms), so that a corrupted tag cannot make it
 /// loop or allocate without end.
@@ -157,14 +91,14 @@ fn same_alpha(a: f64, b: f64) -> bool {
 pub fn merge(parts: &[(PathBuf, Results)]) -> Result<Merged> {
     let mut notes = Vec::new();
     for (p, r) in parts {
-        if r.torn {
+        if r.torn() {
             notes.push(format!(
                 "{}: skipped a torn last line (an interrupted write; that task counts as missing)",
                 p.display()
             ));
         }
     }
-    let all: Vec<(&Path, &Line)> = parts
+    let all: Vec<(&Path, &Line<TaskRecord>)> = parts
         .iter()
         .flat_map(|(p, r)| r.lines.iter().map(move |l| (p.as_path(), l)))
         .collect();
@@ -183,9 +117,9 @@ pub fn merge(parts: &[(PathBuf, Results)]) -> Result<Merged> {
         }
         if r.sweep != r0.sweep {
             let what = if r.params != r0.params {
-                "other search parameters (architecture, --seed, --algo or search flags)"
+                "other search parameters (architecture, seed, algorithms or their settings)"
             } else {
-                "another grid (--n, --alpha or --samples)"
+                "another grid (N, α or samples)"
             };
             return Err(Error::input(format!(
                 "{}: from a sweep with {what} than {}: merge only the parts of one sweep",
@@ -195,7 +129,7 @@ pub fn merge(parts: &[(PathBuf, Results)]) -> Result<Merged> {
         }
     }
     // The grid, from the tags.
-    let mut tag0: Option<(&Path, &Line, &ShardTag)> = None;
+    let mut tag0: Option<(&Path, &Line<TaskRecord>, &ShardTag)> = None;
     let mut shard_counts = BTreeSet::new();
     for &(p, l) in &all {
         let Some(t) = &l.record.shard else { continue };
@@ -265,7 +199,7 @@ pub fn merge(parts: &[(PathBuf, Results)]) -> Result<Merged> {
                 r.alpha,
                 r.alpha_index,
                 r.sample,
-                algo_name(r.algo)
+                r.algo.name()
             )));
         };
         if let Some(t) = &r.shard {
@@ -283,7 +217,7 @@ pub fn merge(parts: &[(PathBuf, Results)]) -> Result<Merged> {
         }
     }
     // Duplicates.
-    let mut kept: HashMap<TaskKey, (&Path, &Line, serde_json::Value)> = HashMap::new();
+    let mut kept: HashMap<TaskKey, (&Path, &Line<TaskRecord>, serde_json::Value)> = HashMap::new();
     let mut duplicates = 0;
     let mut dup_example = None;
     for &(p, l) in &all {
@@ -364,7 +298,7 @@ fn plausible_size(dims: &[usize]) -> bool {
 }
 
 /// The grid spanned by the tasks present (when no line records its grid).
-fn inferred_grid(all: &[(&Path, &Line)]) -> Result<Grid> {
+fn inferred_grid(all: &[(&Path, &Line<TaskRecord>)]) -> Result<Grid> {
     let mut ns = BTreeSet::new();
     let mut alphas: BTreeMap<usize, f64> = BTreeMap::new();
     let mut samples = 0usize;
@@ -402,6 +336,17 @@ fn inferred_grid(all: &[(&Path, &Line)]) -> Result<Grid> {
 }
 
 impl Merged {
+    /// Writes the merged lines to `path`, atomically: a valid results file of the sweep.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        write_atomic(path, |w| {
+            for l in &self.lines {
+                w.write_all(l.as_bytes())?;
+                w.write_all(b"\n")?;
+            }
+            Ok(())
+        })
+    }
+
     /// Tasks in the grid.
     pub fn expected(&self) -> usize {
         self.grid.len()

@@ -5,12 +5,11 @@
 //! default build under `mpirun` refuses to start instead of running R copies of the whole sweep.
 //!
 //! **Roles.** Every rank parses the same command line and builds the same
-//! [`Plan`](crate::study::sweep::Plan); a task is named by its index in the grid order of
-//! [`Plan::tasks`](crate::study::sweep::Plan::tasks). Rank 0, the *master*, alone opens the results file (the
-//! [`Journal`](crate::study::sweep::Journal): lock, torn-line cut, refusal of another sweep's file, resume)
+//! [`Plan`]; a task is named by its index in the grid order of [`Plan::tasks`]. Rank 0, the *master*, alone
+//! opens the results file (the [`Journal`]: lock, torn-line cut, refusal of another sweep's file, resume)
 //! and hands out the pending tasks, largest N first (the costliest first, so that the last tasks to finish
 //! are short ones). Every rank, the master included, runs `threads` tasks at a time (default 1: start one
-//! rank per core) with [`run_task`](crate::study::sweep::run_task), the single-process sweep's own code path;
+//! rank per core) with [`run_task`](super::pool::run_task), the single-process sweep's own code path;
 //! the master runs its share on local threads while its main thread serves the others.
 //!
 //! **Protocol** (point-to-point on `MPI_COMM_WORLD`; only each rank's main thread calls MPI, threading level
@@ -31,9 +30,14 @@
 //! A killed rank makes `mpirun` end the whole job; every finished task is in the file, and the same command
 //! (under `mpirun` or not) resumes the rest.
 
-use crate::error::{Error, Result};
+use super::journal::Journal;
+use super::plan::Plan;
 #[cfg(feature = "mpi")]
-use crate::study::sweep::{run_task, Journal, Plan, Task, TaskRecord};
+use super::plan::Task;
+#[cfg(feature = "mpi")]
+use super::pool::run_task;
+use super::records::TaskRecord;
+use crate::error::{Error, Result};
 
 /// Whether this build has MPI support (the cargo feature `mpi`).
 pub const AVAILABLE: bool = cfg!(feature = "mpi");
@@ -51,17 +55,17 @@ pub fn launcher() -> Option<(&'static str, usize)> {
     })
 }
 
-/// Whether `sweep` runs as one rank of an MPI job: asked for (`--mpi`), or started by a recognised launcher
-/// in a build with the feature. An MPI run asked for in a build without it is refused, and so is a launch of
+/// Whether a sweep runs as one rank of an MPI job: `asked` for, or started by a recognised launcher in a
+/// build with the feature. An MPI run asked for in a build without it is refused, and so is a launch of
 /// several ranks (each would run the whole sweep).
-pub fn wanted(flag: bool) -> Result<bool> {
+pub fn wanted(asked: bool) -> Result<bool> {
     let launched = launcher();
     if AVAILABLE {
-        return Ok(flag || launched.is_some());
+        return Ok(asked || launched.is_some());
     }
     let rebuild = "this densemc was built without MPI support: build it with `cargo build --release --features mpi` (needs an MPI library, e.g. Debian's libopenmpi-dev, and libclang-dev)";
-    if flag {
-        return Err(Error::input(format!("--mpi: {rebuild}")));
+    if asked {
+        return Err(Error::input(rebuild));
     }
     match launched {
         Some((var, size)) if size != 1 => Err(Error::input(format!(
@@ -101,16 +105,16 @@ impl Mpi {
     pub fn is_master(&self) -> bool {
         match *self {}
     }
-    pub fn work(&self, _: &crate::study::sweep::Plan, _: usize, _: bool) -> Result<()> {
+    pub fn work(&self, _: &Plan, _: usize, _: bool) -> Result<()> {
         match *self {}
     }
     pub fn serve(
         &self,
-        _: &crate::study::sweep::Plan,
-        _: &crate::study::sweep::Journal,
+        _: &Plan,
+        _: &Journal,
         _: usize,
         _: bool,
-        _: &(dyn Fn(&crate::study::sweep::TaskRecord) + Sync),
+        _: &(dyn Fn(&TaskRecord) + Sync),
     ) -> Result<()> {
         match *self {}
     }
@@ -340,7 +344,7 @@ mod imp {
                             Err(e) => {
                                 Some(format!("rank {rank}, task {i}: not a task record ({e})"))
                             }
-                            Ok(rec) if rec.sweep != sweep_hash || rec.key() != key(&tasks[i]) => {
+                            Ok(rec) if rec.sweep != sweep_hash || rec.key() != tasks[i].key() => {
                                 Some(format!(
                                     "rank {rank}, task {i}: the record is of another task"
                                 ))
@@ -460,14 +464,5 @@ mod imp {
                 }
             }
         }
-    }
-
-    fn key(t: &Task) -> crate::study::sweep::TaskKey {
-        (
-            t.n,
-            t.alpha_index,
-            t.sample,
-            crate::study::sweep::algo_name(t.algo),
-        )
     }
 }

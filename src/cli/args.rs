@@ -1,0 +1,115 @@
+//! Arguments shared by several commands: the values of the library's enums (their names and one-line
+//! descriptions come from [`Named::VALUES`]) and the instance arguments of generate, solve and sweep.
+
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use densemc::instance::Instance;
+use densemc::model::{Activation, Arch};
+use densemc::names::Named;
+use densemc::{model, Error, Result};
+use std::marker::PhantomData;
+use std::path::PathBuf;
+
+/// The clap parser of a [`Named`] enum: its names as the possible values, each with its description.
+#[derive(Clone)]
+pub struct NamedParser<T>(PhantomData<T>);
+
+/// `#[arg(value_parser = named::<Order>())]`.
+pub fn named<T>() -> NamedParser<T> {
+    NamedParser(PhantomData)
+}
+
+impl<T: Named + Clone + Send + Sync> NamedParser<T> {
+    fn choices() -> impl Iterator<Item = PossibleValue> {
+        T::VALUES
+            .iter()
+            .map(|&(_, name, help)| PossibleValue::new(name).help(help))
+    }
+}
+
+impl<T: Named + Clone + Send + Sync> TypedValueParser for NamedParser<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> std::result::Result<T, clap::Error> {
+        // clap's own check gives its usual message ("invalid value … [possible values: …]").
+        let name = PossibleValuesParser::new(Self::choices()).parse_ref(cmd, arg, value)?;
+        Ok(T::from_name(&name).expect("a possible value is a name"))
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(Self::choices()))
+    }
+}
+
+/// The architecture and labels of a generated instance (generate, solve, sweep).
+#[derive(clap::Args, Clone, Debug)]
+pub struct ArchArgs {
+    /// K, the number of hidden units (1 for the perceptron)
+    #[arg(long = "k", value_name = "K", default_value_t = 1)]
+    pub k: usize,
+    /// Hidden units: perceptron (K=1, N odd), sign (K odd, N/K odd), relu (K even, N/K even)
+    #[arg(long, value_parser = named::<Activation>(), default_value_t = Activation::Perceptron)]
+    pub activation: Activation,
+    /// With --activation sign: the fully connected committee, every unit seeing all n = N/K inputs of a
+    /// pattern (N = K·n weights)
+    #[arg(long)]
+    pub fully_connected: bool,
+    /// Labels σ^μ from a random teacher network of the same architecture (a solution then exists)
+    #[arg(long)]
+    pub teacher: bool,
+}
+
+impl ArchArgs {
+    /// The activation, with `--fully-connected` applied.
+    pub fn activation(&self) -> Result<Activation> {
+        if self.fully_connected {
+            self.activation.fully_connected()
+        } else {
+            Ok(self.activation)
+        }
+    }
+
+    /// The architecture with N weights.
+    pub fn arch(&self, n: usize) -> Result<Arch> {
+        Arch::new(n, self.k, self.activation()?)
+    }
+}
+
+/// The instance of a run: a file, or one generated from N, α, the architecture and the seed.
+#[derive(clap::Args, Clone, Debug)]
+pub struct InstanceArgs {
+    /// Instance file (text or binary); or give --n and --alpha to generate one from --seed
+    #[arg(long, conflicts_with_all = ["n", "alpha"])]
+    pub instance: Option<PathBuf>,
+    /// Inline instance: N, the number of binary weights (all hidden units together)
+    #[arg(long = "n", value_name = "N", requires = "alpha")]
+    pub n: Option<usize>,
+    /// Inline instance: α = P/N, patterns per weight (P = round(αN))
+    #[arg(long, value_name = "ALPHA", requires = "n")]
+    pub alpha: Option<f64>,
+    #[command(flatten)]
+    pub arch: ArchArgs,
+}
+
+impl InstanceArgs {
+    /// Reads the instance file, or generates the instance from `seed`; with the file's name, if any.
+    pub fn load(&self, seed: u64) -> Result<(Instance, Option<String>)> {
+        match (&self.instance, self.n, self.alpha) {
+            (Some(p), _, _) => Ok((Instance::read(p)?, Some(p.display().to_string()))),
+            (None, Some(n), Some(alpha)) => {
+                let arch = self.arch.arch(n)?;
+                Ok((
+                    model::generate(arch, alpha, seed, self.arch.teacher)?.0,
+                    None,
+                ))
+            }
+            _ => Err(Error::input(
+                "give an instance: --instance FILE, or --n N --alpha A [--k K --activation …]",
+            )),
+        }
+    }
+}
