@@ -32,6 +32,7 @@ pub mod model;
 pub mod rng;
 pub mod solve;
 pub mod study;
+pub mod theory;
 pub mod weights;
 
 pub use error::{Error, Result};

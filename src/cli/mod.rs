@@ -18,6 +18,7 @@ mod merge;
 mod robustness;
 mod solve;
 mod sweep;
+mod theory;
 
 use clap::{Parser, Subcommand};
 use densemc::bits::Kernels;
@@ -58,6 +59,8 @@ enum Cmd {
     Bench(bench::Args),
     /// Local energy δE(p), input robustness, distances and hidden-unit overlaps of solutions.
     Robustness(robustness::Args),
+    /// Replica theory: Gardner capacities α_c (RS, 1RSB) of perceptrons and tree committees.
+    Theory(theory::Args),
 }
 
 /// Writes `text` to stdout: a full disk becomes an exit-code-2 error, not a panic. A reader that stopped
@@ -89,6 +92,7 @@ pub fn run() -> i32 {
             Cmd::Analyze(a) => analyze::run(a),
             Cmd::Bench(a) => bench::run(a),
             Cmd::Robustness(a) => robustness::run(a),
+            Cmd::Theory(a) => theory::run(a),
         });
     match result {
         Ok(()) => 0,

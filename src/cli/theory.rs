@@ -1,0 +1,246 @@
+//! `densemc theory`: replica-theory capacities (no instance needed).
+
+use densemc::study::plot::{write_svg, Chart, Series};
+use densemc::theory::{self, Capacity, Prior, Spec, Unit, Value, Width};
+use densemc::{Error, Result};
+use serde_json::{json, Value as Json};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(clap::Subcommand)]
+pub enum Cmd {
+    /// Gardner capacity α_c of one network (RS or 1RSB), from the replica saddle point.
+    Capacity(CapacityArgs),
+    /// α_c against K: sign units at finite K, sign and ReLU units at K → ∞ (the "finite vs divergent" data).
+    CapacityVsK(VsKArgs),
+}
+
+#[derive(clap::Args)]
+pub struct CapacityArgs {
+    /// Hidden units: perceptron, sign or relu
+    #[arg(long)]
+    pub activation: String,
+    /// Weight prior: binary (±1) or spherical
+    #[arg(long, default_value = "binary")]
+    pub weights: String,
+    /// Number of hidden units K, or inf for the limit K → ∞
+    #[arg(long, default_value = "1")]
+    pub k: String,
+    /// Level of replica-symmetry breaking: 0 (RS) or 1 (1RSB)
+    #[arg(long, default_value = "0")]
+    pub rsb: String,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct VsKArgs {
+    /// Weight prior: binary (±1) or spherical
+    #[arg(long, default_value = "spherical")]
+    pub weights: String,
+    /// Odd K of the sign committees, comma-separated
+    #[arg(long, default_value = "1,3,5,7,9,11,15,21,31,51,101,201")]
+    pub k: String,
+    /// Print JSON instead of a table
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV instead of a table
+    #[arg(long)]
+    pub csv: bool,
+    /// Also draw α_c against K as an SVG file
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    match a.cmd {
+        Cmd::Capacity(c) => capacity(c),
+        Cmd::CapacityVsK(v) => capacity_vs_k(v),
+    }
+}
+
+fn prior(s: &str) -> Result<Prior> {
+    s.parse()
+        .map_err(|e: Error| Error::input(format!("--weights: {e}")))
+}
+
+fn capacity(a: CapacityArgs) -> Result<()> {
+    let spec = Spec {
+        unit: a
+            .activation
+            .parse()
+            .map_err(|e: Error| Error::input(format!("--activation: {e}")))?,
+        prior: prior(&a.weights)?,
+        k: a.k
+            .parse()
+            .map_err(|e: Error| Error::input(format!("--k: {e}")))?,
+        rsb: a
+            .rsb
+            .parse()
+            .map_err(|_| Error::input(format!("--rsb: must be 0 or 1, not '{}'", a.rsb)))?,
+    };
+    let c = theory::capacity(&spec)?;
+    if a.json {
+        outln!("{}", to_json(&c));
+        return Ok(());
+    }
+    let s = &c.spec;
+    let net = match (s.unit, s.k) {
+        (Unit::Perceptron, _) | (_, Width::Finite(1)) => "perceptron".to_string(),
+        (u, k) => format!("tree committee, {} units, K = {k}", u.name()),
+    };
+    outln!("network     {net}, {} weights", s.prior.name());
+    outln!("rsb         {}", s.rsb);
+    match c.alpha_c {
+        Value::Finite(v) => outln!("alpha_c     {v:.6}"),
+        Value::Divergent => outln!("alpha_c     divergent"),
+    }
+    outln!("method      {}", c.method);
+    for (name, v) in &c.order {
+        outln!("{name:<11} {v:.6}");
+    }
+    Ok(())
+}
+
+fn k_json(k: Width) -> Json {
+    match k {
+        Width::Finite(n) => json!(n),
+        Width::Infinite => json!("inf"),
+    }
+}
+
+fn to_json(c: &Capacity) -> Json {
+    let order: serde_json::Map<String, Json> = c
+        .order
+        .iter()
+        .map(|(n, v)| (n.to_string(), json!(v)))
+        .collect();
+    json!({
+        "activation": c.spec.unit.name(),
+        "weights": c.spec.prior.name(),
+        "k": k_json(c.spec.k),
+        "rsb": c.spec.rsb,
+        "alpha_c": match c.alpha_c { Value::Finite(v) => json!(v), Value::Divergent => Json::Null },
+        "divergent": c.alpha_c == Value::Divergent,
+        "method": c.method,
+        "order_parameters": order,
+        "quadrature_nodes": theory::NODES,
+        "densemc_version": densemc::VERSION,
+    })
+}
+
+fn capacity_vs_k(a: VsKArgs) -> Result<()> {
+    let prior = prior(&a.weights)?;
+    let ks =
+        a.k.split(',')
+            .map(|s| match s.trim().parse::<Width>() {
+                Ok(Width::Finite(k)) => Ok(k),
+                _ => Err(Error::input(format!(
+                    "--k: each entry must be a positive odd integer, not '{}'",
+                    s.trim()
+                ))),
+            })
+            .collect::<Result<Vec<usize>>>()?;
+    let rows = theory::capacity_vs_k(prior, &ks)?;
+    let value = |c: &Capacity| match c.alpha_c {
+        Value::Finite(v) => format!("{v:.6}"),
+        Value::Divergent => "divergent".to_string(),
+    };
+    if a.json {
+        let rows: Vec<Json> = rows.iter().map(to_json).collect();
+        outln!(
+            "{}",
+            json!({ "rows": rows, "densemc_version": densemc::VERSION })
+        );
+    } else if a.csv {
+        outln!("activation,weights,k,rsb,alpha_c");
+        for c in &rows {
+            let s = &c.spec;
+            outln!(
+                "{},{},{},{},{}",
+                s.unit.name(),
+                s.prior.name(),
+                s.k,
+                s.rsb,
+                value(c)
+            );
+        }
+    } else {
+        outln!(
+            "{:<11} {:<10} {:>5} {:>4}  alpha_c",
+            "activation",
+            "weights",
+            "K",
+            "rsb"
+        );
+        for c in &rows {
+            let s = &c.spec;
+            outln!(
+                "{:<11} {:<10} {:>5} {:>4}  {}",
+                s.unit.name(),
+                s.prior.name(),
+                s.k.to_string(),
+                s.rsb,
+                value(c)
+            );
+        }
+    }
+    if let Some(path) = &a.svg {
+        write_svg(path, &chart(prior, &rows))?;
+    }
+    Ok(())
+}
+
+/// α_c against K (log axis): the finite-K sign points, and the finite K → ∞ limits as horizontal lines.
+fn chart(prior: Prior, rows: &[Capacity]) -> Chart {
+    let finite: Vec<(f64, f64)> = rows
+        .iter()
+        .filter_map(|c| match (c.spec.k, c.alpha_c) {
+            (Width::Finite(k), Value::Finite(v)) => Some((k as f64, v)),
+            _ => None,
+        })
+        .collect();
+    let (lo, hi) = finite
+        .iter()
+        .fold((1.0f64, 3.0f64), |(l, h), p| (l.min(p.0), h.max(p.0)));
+    let mut series = vec![Series {
+        label: "sign units, RS (finite K)".into(),
+        points: finite,
+        markers: true,
+        line: true,
+        color: 0,
+        ..Default::default()
+    }];
+    for c in rows.iter().filter(|c| c.spec.k == Width::Infinite) {
+        if let Value::Finite(v) = c.alpha_c {
+            series.push(Series {
+                label: format!(
+                    "{} units, K → ∞, {}",
+                    c.spec.unit.name(),
+                    if c.spec.rsb == 0 { "RS" } else { "1RSB" }
+                ),
+                points: vec![(lo, v), (hi, v)],
+                line: true,
+                color: series.len(),
+                ..Default::default()
+            });
+        }
+    }
+    Chart {
+        title: format!(
+            "capacity of tree committees, {} weights (sign, K → ∞: divergent)",
+            prior.name()
+        ),
+        x_label: "K (hidden units)".into(),
+        y_label: "α_c".into(),
+        x_log: true,
+        series,
+        ..Default::default()
+    }
+}
