@@ -161,3 +161,123 @@ pub fn one_rsb_capacity(kernel: Kernel, rule: &Rule) -> Result<OneRsb> {
     }
     Ok(OneRsb { alpha_c, x, q0 })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule() -> Rule {
+        Rule::hermite(200).unwrap()
+    }
+
+    #[test]
+    fn energy_slope_is_the_derivative_of_energy() {
+        let r = rule();
+        for &big_q in &[0.1, 0.4, 0.7, 0.9] {
+            let h = 1e-5;
+            let fd = (energy(&r, big_q + h) - energy(&r, big_q - h)) / (2.0 * h);
+            let slope = energy_slope(&r, big_q);
+            assert!(
+                (fd / slope - 1.0).abs() < 1e-7,
+                "Q {big_q}: {fd} vs {slope}"
+            );
+        }
+        // E(0) = ln H(0) = −ln 2: with no shared field each replica is right with probability 1/2.
+        assert!((energy(&r, 0.0) + 2f64.ln()).abs() < 1e-14);
+    }
+
+    #[test]
+    fn binary_saddle_point_is_stationary() {
+        let r = rule();
+        for kernel in [Kernel::Linear, Kernel::Sign, Kernel::Relu] {
+            let s = binary_rs(kernel, &r, 0.6).unwrap();
+            let h = 1e-6;
+            let phi = |q: f64, qh: f64| binary_free_entropy(kernel, &r, 0.6, q, qh);
+            let dq = (phi(s.q + h, s.q_hat) - phi(s.q - h, s.q_hat)) / (2.0 * h);
+            let dqh = (phi(s.q, s.q_hat + h) - phi(s.q, s.q_hat - h)) / (2.0 * h);
+            assert!(
+                dq.abs() < 1e-7 && dqh.abs() < 1e-7,
+                "{kernel:?}: {dq} {dqh}"
+            );
+            assert!(s.q > 0.0 && s.q < 1.0 && s.entropy > 0.0 && s.entropy < 2f64.ln());
+        }
+        // Few constraints: the entropy tends to ln 2 − α ln 2 … (each pattern halves the volume at q ≈ 0).
+        let s = binary_rs(Kernel::Linear, &r, 1e-3).unwrap();
+        assert!(
+            (s.entropy - (2f64.ln() * (1.0 - 1e-3))).abs() < 1e-5,
+            "{}",
+            s.entropy
+        );
+        assert!(binary_rs(Kernel::Linear, &r, 0.0).is_err());
+    }
+
+    #[test]
+    fn binary_perceptron_capacity() {
+        let c = binary_capacity(Kernel::Linear, &rule()).unwrap();
+        assert!((c.alpha - 0.833).abs() < 0.002, "{c:?}");
+        assert!(c.entropy.abs() < 1e-10);
+        // Converged in the number of nodes: 100 and 300 nodes agree with 200.
+        for n in [100, 300] {
+            let other = binary_capacity(Kernel::Linear, &Rule::hermite(n).unwrap()).unwrap();
+            assert!(
+                (c.alpha - other.alpha).abs() < 1e-8,
+                "{n} nodes: {}",
+                other.alpha
+            );
+        }
+    }
+
+    #[test]
+    fn spherical_rs_saddle_tends_to_two_kappa_slope() {
+        let r = rule();
+        for kernel in [Kernel::Linear, Kernel::Relu] {
+            let limit = spherical_rs_capacity(kernel);
+            let mut prev = 0.0;
+            for &q in &[0.5, 0.9, 0.99, 0.999, 0.9999] {
+                let a = spherical_rs_alpha(kernel, &r, q);
+                assert!(a > prev && a < limit, "{kernel:?} q {q}: {a}");
+                prev = a;
+            }
+            assert!(
+                (limit - prev) / limit < 2e-3,
+                "{kernel:?}: {prev} vs {limit}"
+            );
+        }
+        assert!((spherical_rs_capacity(Kernel::Linear) - 2.0).abs() < 1e-15);
+        let relu = spherical_rs_capacity(Kernel::Relu);
+        assert!((relu - 2.0 * std::f64::consts::PI / (std::f64::consts::PI - 1.0)).abs() < 1e-12);
+        assert!(spherical_rs_capacity(Kernel::Sign).is_infinite());
+    }
+
+    #[test]
+    fn one_rsb_reduces_to_rs_at_the_boundaries() {
+        let r = rule();
+        for kernel in [Kernel::Linear, Kernel::Relu] {
+            let rs = spherical_rs_capacity(kernel);
+            for &(x, q0) in &[(1e-4, 0.5), (3.0, 1.0 - 1e-7)] {
+                let a = one_rsb_alpha(kernel, &r, x, q0);
+                assert!((a - rs).abs() < 2e-3 * rs, "{kernel:?} x {x} q0 {q0}: {a}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_rsb_capacities() {
+        let r = rule();
+        // The perceptron's problem is convex: no breaking, α_c = 2.
+        let lin = one_rsb_capacity(Kernel::Linear, &r).unwrap();
+        assert!((lin.alpha_c - 2.0).abs() < 1e-6, "{lin:?}");
+        let relu = one_rsb_capacity(Kernel::Relu, &r).unwrap();
+        assert!((relu.alpha_c - 2.66).abs() < 0.02, "{relu:?}");
+        assert!(relu.alpha_c < spherical_rs_capacity(Kernel::Relu) - 0.2);
+        // An interior minimum: A + α_c B = 0 there and > 0 around it.
+        let (a, b) = one_rsb_terms(Kernel::Relu, &r, relu.x, relu.q0);
+        assert!((a + relu.alpha_c * b).abs() < 1e-12);
+        assert!(relu.q0 > 0.1 && relu.q0 < 0.99 && relu.x > 1.0 && relu.x < 1e3);
+        for (dx, dq) in [(1.05, 0.0), (0.95, 0.0), (1.0, 0.01), (1.0, -0.01)] {
+            let v = one_rsb_alpha(Kernel::Relu, &r, relu.x * dx, relu.q0 + dq);
+            assert!(v > relu.alpha_c, "not a minimum: {v}");
+        }
+        assert!(one_rsb_capacity(Kernel::Sign, &r).is_err());
+    }
+}
