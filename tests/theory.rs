@@ -79,6 +79,32 @@ fn sign_committee_divergent() {
 }
 
 #[test]
+fn relu_committee_finite_k_approaches_the_kernel_limit() {
+    let limit = 2.0 * std::f64::consts::PI / (std::f64::consts::PI - 1.0);
+    let run = |k| {
+        let c = capacity(&Spec {
+            unit: Unit::Relu,
+            prior: Prior::Spherical,
+            k: Width::Finite(k),
+            rsb: 0,
+        })
+        .unwrap();
+        (finite(c.alpha_c), c.order[0].1)
+    };
+    let (a2, e2) = run(2);
+    let (a4, e4) = run(4);
+    let (a64, e64) = run(64);
+    assert!(a2 + 3.0 * e2 < a4 - 3.0 * e4, "{a2} {a4}");
+    assert!(a4 + 3.0 * e4 < limit);
+    // K = 64 is within Monte Carlo error (and a small finite-K bias) of 2π/(π − 1): finite, not growing.
+    assert!(
+        (a64 - limit).abs() < 4.0 * e64 + 0.01,
+        "{a64} ± {e64} vs {limit}"
+    );
+    assert!(e64 > 0.0 && e64 < 0.02);
+}
+
+#[test]
 fn binary_committees_large_k() {
     // Binary weights: the capacity stays below the information bound α = 1 at K → ∞ for both units.
     for unit in [Unit::Sign, Unit::Relu] {
@@ -89,10 +115,14 @@ fn binary_committees_large_k() {
 
 #[test]
 fn table_has_every_row() {
-    let rows = capacity_vs_k(Prior::Spherical, &[1, 3]).unwrap();
-    assert_eq!(rows.len(), 2 + 4);
-    assert!(capacity_vs_k(Prior::Spherical, &[2]).is_err());
-    assert_eq!(capacity_vs_k(Prior::Binary, &[1]).unwrap().len(), 1 + 2);
+    let rows = capacity_vs_k(Prior::Spherical, &[1, 3], &[2]).unwrap();
+    assert_eq!(rows.len(), 2 + 1 + 4);
+    assert!(capacity_vs_k(Prior::Spherical, &[2], &[]).is_err());
+    assert!(capacity_vs_k(Prior::Spherical, &[1], &[3]).is_err());
+    assert_eq!(
+        capacity_vs_k(Prior::Binary, &[1], &[]).unwrap().len(),
+        1 + 2
+    );
 }
 
 fn densemc(args: &[&str]) -> (i32, String, String) {
@@ -184,6 +214,17 @@ fn cli_bad_input_is_one_line_exit_2() {
         &["--activation", "tanh"],
         &["--activation", "sign", "--k", "4", "--weights", "spherical"],
         &["--activation", "relu", "--k", "3", "--weights", "spherical"],
+        &[
+            "--activation",
+            "relu",
+            "--k",
+            "4",
+            "--weights",
+            "spherical",
+            "--rsb",
+            "1",
+        ],
+        &["--activation", "relu", "--k", "4", "--weights", "binary"],
         &["--activation", "perceptron", "--k", "inf"],
         &["--activation", "sign", "--k", "zero"],
         &[
@@ -230,25 +271,40 @@ fn cli_capacity_vs_k_csv_json_svg() {
         "capacity-vs-k",
         "--k",
         "1,3,5",
+        "--k-relu",
+        "2",
         "--csv",
         "--svg",
         svg.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "activation,weights,k,rsb,alpha_c");
-    assert_eq!(lines.len(), 1 + 3 + 4);
+    assert_eq!(lines[0], "activation,weights,k,rsb,alpha_c,alpha_c_stderr");
+    assert_eq!(lines.len(), 1 + 3 + 1 + 4);
+    assert!(
+        lines[4].starts_with("relu,spherical,2,0,1."),
+        "{}",
+        lines[4]
+    );
     assert!(
         lines[2].starts_with("sign,spherical,3,0,4.02"),
         "{}",
         lines[2]
     );
-    assert!(lines.contains(&"sign,spherical,inf,0,divergent"));
+    assert!(lines.contains(&"sign,spherical,inf,0,divergent,"));
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg") && text.contains("1RSB"));
     std::fs::remove_dir_all(&dir).unwrap();
 
-    let (code, out, _) = densemc(&["theory", "capacity-vs-k", "--k", "1", "--json"]);
+    let (code, out, _) = densemc(&[
+        "theory",
+        "capacity-vs-k",
+        "--k",
+        "1",
+        "--k-relu",
+        "none",
+        "--json",
+    ]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["rows"].as_array().unwrap().len(), 5);

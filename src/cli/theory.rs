@@ -44,9 +44,14 @@ pub struct VsKArgs {
     /// Weight prior: binary (±1) or spherical
     #[arg(long, default_value = "spherical")]
     pub weights: String,
-    /// Odd K of the sign committees, comma-separated
-    #[arg(long, default_value = "1,3,5,7,9,11,15,21,31,51,101,201")]
-    pub k: String,
+    /// Odd K of the sign committees, comma-separated [default: 1,3,5,7,9,11,15,21,31,51,101,201 for
+    /// spherical weights, 1 for binary]
+    #[arg(long)]
+    pub k: Option<String>,
+    /// Even K of the ReLU committees (Monte Carlo, a few seconds), comma-separated, or none
+    /// [default: 2,4,6,8,10,16,32,64 for spherical weights, none for binary]
+    #[arg(long)]
+    pub k_relu: Option<String>,
     /// Print JSON instead of a table
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
@@ -108,6 +113,14 @@ fn capacity(a: CapacityArgs) -> Result<()> {
     Ok(())
 }
 
+/// The Monte Carlo standard error of α_c, when it has one.
+fn stderr(c: &Capacity) -> Option<f64> {
+    c.order
+        .iter()
+        .find(|(n, _)| *n == "alpha_c_stderr")
+        .map(|p| p.1)
+}
+
 fn k_json(k: Width) -> Json {
     match k {
         Width::Finite(n) => json!(n),
@@ -137,17 +150,20 @@ fn to_json(c: &Capacity) -> Json {
 
 fn capacity_vs_k(a: VsKArgs) -> Result<()> {
     let prior = prior(&a.weights)?;
-    let ks =
-        a.k.split(',')
-            .map(|s| match s.trim().parse::<Width>() {
-                Ok(Width::Finite(k)) => Ok(k),
-                _ => Err(Error::input(format!(
-                    "--k: each entry must be a positive odd integer, not '{}'",
-                    s.trim()
-                ))),
-            })
-            .collect::<Result<Vec<usize>>>()?;
-    let rows = theory::capacity_vs_k(prior, &ks)?;
+    let spherical = prior == Prior::Spherical;
+    let sign_default = if spherical {
+        "1,3,5,7,9,11,15,21,31,51,101,201"
+    } else {
+        "1"
+    };
+    let relu_default = if spherical {
+        "2,4,6,8,10,16,32,64"
+    } else {
+        "none"
+    };
+    let sign_ks = k_list(a.k.as_deref().unwrap_or(sign_default), "--k")?;
+    let relu_ks = k_list(a.k_relu.as_deref().unwrap_or(relu_default), "--k-relu")?;
+    let rows = theory::capacity_vs_k(prior, &sign_ks, &relu_ks)?;
     let value = |c: &Capacity| match c.alpha_c {
         Value::Finite(v) => format!("{v:.6}"),
         Value::Divergent => "divergent".to_string(),
@@ -159,16 +175,17 @@ fn capacity_vs_k(a: VsKArgs) -> Result<()> {
             json!({ "rows": rows, "densemc_version": densemc::VERSION })
         );
     } else if a.csv {
-        outln!("activation,weights,k,rsb,alpha_c");
+        outln!("activation,weights,k,rsb,alpha_c,alpha_c_stderr");
         for c in &rows {
             let s = &c.spec;
             outln!(
-                "{},{},{},{},{}",
+                "{},{},{},{},{},{}",
                 s.unit.name(),
                 s.prior.name(),
                 s.k,
                 s.rsb,
-                value(c)
+                value(c),
+                stderr(c).map_or(String::new(), |e| format!("{e:.6}"))
             );
         }
     } else {
@@ -182,12 +199,13 @@ fn capacity_vs_k(a: VsKArgs) -> Result<()> {
         for c in &rows {
             let s = &c.spec;
             outln!(
-                "{:<11} {:<10} {:>5} {:>4}  {}",
+                "{:<11} {:<10} {:>5} {:>4}  {}{}",
                 s.unit.name(),
                 s.prior.name(),
                 s.k.to_string(),
                 s.rsb,
-                value(c)
+                value(c),
+                stderr(c).map_or(String::new(), |e| format!(" ± {e:.6}"))
             );
         }
     }
@@ -197,26 +215,58 @@ fn capacity_vs_k(a: VsKArgs) -> Result<()> {
     Ok(())
 }
 
+/// A comma-separated list of K, or "none".
+fn k_list(s: &str, flag: &str) -> Result<Vec<usize>> {
+    if s == "none" {
+        return Ok(vec![]);
+    }
+    s.split(',')
+        .map(|s| match s.trim().parse::<Width>() {
+            Ok(Width::Finite(k)) => Ok(k),
+            _ => Err(Error::input(format!(
+                "{flag}: each entry must be a positive integer, not '{}'",
+                s.trim()
+            ))),
+        })
+        .collect()
+}
+
 /// α_c against K (log axis): the finite-K sign points, and the finite K → ∞ limits as horizontal lines.
 fn chart(prior: Prior, rows: &[Capacity]) -> Chart {
-    let finite: Vec<(f64, f64)> = rows
+    let points = |unit: Unit| -> Vec<(f64, f64, f64)> {
+        rows.iter()
+            .filter(|c| c.spec.unit == unit)
+            .filter_map(|c| match (c.spec.k, c.alpha_c) {
+                (Width::Finite(k), Value::Finite(v)) => {
+                    Some((k as f64, v, stderr(c).unwrap_or(0.0)))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let (sign, relu) = (points(Unit::Sign), points(Unit::Relu));
+    let (lo, hi) = sign
         .iter()
-        .filter_map(|c| match (c.spec.k, c.alpha_c) {
-            (Width::Finite(k), Value::Finite(v)) => Some((k as f64, v)),
-            _ => None,
-        })
-        .collect();
-    let (lo, hi) = finite
-        .iter()
+        .chain(&relu)
         .fold((1.0f64, 3.0f64), |(l, h), p| (l.min(p.0), h.max(p.0)));
-    let mut series = vec![Series {
-        label: "sign units, RS (finite K)".into(),
-        points: finite,
-        markers: true,
-        line: true,
-        color: 0,
-        ..Default::default()
-    }];
+    let mut series = vec![];
+    for (unit, pts) in [("sign", sign), ("ReLU", relu)] {
+        if pts.is_empty() {
+            continue;
+        }
+        let mc = unit == "ReLU";
+        series.push(Series {
+            label: format!(
+                "{unit} units, RS, finite K{}",
+                if mc { " (Monte Carlo)" } else { "" }
+            ),
+            points: pts.iter().map(|p| (p.0, p.1)).collect(),
+            bars: mc.then(|| pts.iter().map(|p| (p.1 - p.2, p.1 + p.2)).collect()),
+            markers: true,
+            line: true,
+            color: series.len(),
+        });
+    }
     for c in rows.iter().filter(|c| c.spec.k == Width::Infinite) {
         if let Value::Finite(v) = c.alpha_c {
             series.push(Series {
