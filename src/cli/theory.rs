@@ -290,6 +290,7 @@ fn chart(prior: Prior, rows: &[Capacity]) -> Chart {
         x_label: "K (hidden units)".into(),
         y_label: "α_c".into(),
         x_log: true,
+        y_log: true,
         series,
         ..Default::default()
     }
