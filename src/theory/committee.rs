@@ -90,7 +90,7 @@ pub fn sign_rs_capacity(k: usize) -> Result<f64> {
     Ok(1.0 / sign_cost(k)?)
 }
 
-/// A deterministic Gaussian stream (splitmix64 + Box–Muller) for the Monte Carlo cross-check.
+/// A seeded stream of standard Gaussians (splitmix64 + Box–Muller), for `relu_cost_mc` and the tests.
 pub struct Gauss(pub u64);
 impl Gauss {
     fn uniform(&mut self) -> f64 {
@@ -101,7 +101,7 @@ impl Gauss {
         z ^= z >> 31;
         ((z >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     }
-    pub fn next(&mut self) -> f64 {
+    pub fn sample(&mut self) -> f64 {
         let (u, v) = (self.uniform(), self.uniform());
         (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
     }
@@ -185,7 +185,7 @@ pub fn relu_cost_mc(k: usize, samples: usize, seed: u64) -> Result<(f64, f64)> {
     let (mut sum, mut sum2) = (0.0, 0.0);
     let mut z = vec![0.0; k];
     for _ in 0..samples {
-        z.iter_mut().for_each(|x| *x = g.next());
+        z.iter_mut().for_each(|x| *x = g.sample());
         let c = relu_cost(&z);
         sum += c;
         sum2 += c * c;
@@ -240,7 +240,7 @@ mod tests {
     fn relu_cost_by_hand_and_feasible() {
         let mut g = Gauss(3);
         for _ in 0..10_000 {
-            let (a, b) = (g.next(), g.next());
+            let (a, b) = (g.sample(), g.sample());
             assert!(
                 (relu_cost(&[a, b]) - relu_cost_two(a, b)).abs() < 1e-12,
                 "{a} {b}"
@@ -268,7 +268,7 @@ mod tests {
             let samples = 200_000;
             let (mut sum, mut sum2) = (0.0, 0.0);
             for _ in 0..samples {
-                let z: Vec<f64> = (0..k).map(|_| g.next()).collect();
+                let z: Vec<f64> = (0..k).map(|_| g.sample()).collect();
                 let c = brute_cost(&z);
                 sum += c;
                 sum2 += c * c;
