@@ -313,3 +313,38 @@ fn cli_capacity_vs_k_csv_json_svg() {
     assert_eq!(code, 2);
     assert_eq!(err.trim_end().lines().count(), 1);
 }
+
+#[test]
+fn cli_local_entropy() {
+    let (code, out, err) = densemc(&[
+        "theory",
+        "local-entropy",
+        "--alpha",
+        "0.5",
+        "--d-grid",
+        "0.005,0.1",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let d: Vec<f64> = serde_json::from_value(v["d"].clone()).unwrap();
+    let s: Vec<f64> = serde_json::from_value(v["s"].clone()).unwrap();
+    let h: Vec<f64> = serde_json::from_value(v["upper_bound"].clone()).unwrap();
+    assert_eq!(d, [0.005, 0.1]);
+    // Isolated typical solutions: negative at d = 0.005, positive but below H(d) at 0.1.
+    assert!(s[0] < 0.0 && s[1] > 0.0 && s[1] < h[1], "{s:?}");
+    assert!((v["typical_distance"].as_f64().unwrap() - 0.3388).abs() < 1e-3);
+    assert_eq!(v["densemc_version"], densemc::VERSION);
+    for bad in [
+        &["--alpha", "0.9", "--d-grid", "0.1"][..],
+        &["--alpha", "0.5", "--d-grid", "0.6"],
+        &["--alpha=-1", "--d-grid", "0.1"],
+        &["--alpha", "0.5", "--d-grid", "x"],
+    ] {
+        let mut args = vec!["theory", "local-entropy"];
+        args.extend_from_slice(bad);
+        let (code, _, err) = densemc(&args);
+        assert_eq!(code, 2, "{bad:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{bad:?}: {err}");
+    }
+}

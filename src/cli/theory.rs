@@ -1,6 +1,8 @@
 //! `densemc theory`: replica-theory capacities (no instance needed).
 
+use densemc::study::grid::parse_f64_grid;
 use densemc::study::plot::{write_svg, Chart, Series};
+use densemc::theory::local_entropy::{binary_entropy, franz_parisi, LocalEntropy};
 use densemc::theory::{self, Capacity, Prior, Spec, Unit, Value, Width};
 use densemc::{Error, Result};
 use serde_json::{json, Value as Json};
@@ -18,6 +20,27 @@ pub enum Cmd {
     Capacity(CapacityArgs),
     /// α_c against K: sign units at finite K, sign and ReLU units at K → ∞ (the "finite vs divergent" data).
     CapacityVsK(VsKArgs),
+    /// Franz–Parisi local entropy S(d) around a typical solution of the binary perceptron (RS).
+    LocalEntropy(LocalEntropyArgs),
+}
+
+#[derive(clap::Args)]
+pub struct LocalEntropyArgs {
+    /// Load α = P/N, below the capacity 0.833
+    #[arg(long)]
+    pub alpha: f64,
+    /// Distances d: START:STOP:STEP or a list, each in (0, 1/2)
+    #[arg(long, default_value = "0.002,0.005,0.01,0.02,0.05,0.1,0.15,0.2,0.25,0.3,0.35,0.4,0.45")]
+    pub d_grid: String,
+    /// Print JSON instead of a table
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV instead of a table
+    #[arg(long)]
+    pub csv: bool,
+    /// Also draw S(d) with H(d) as an SVG file
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -67,6 +90,7 @@ pub fn run(a: Args) -> Result<()> {
     match a.cmd {
         Cmd::Capacity(c) => capacity(c),
         Cmd::CapacityVsK(v) => capacity_vs_k(v),
+        Cmd::LocalEntropy(l) => local_entropy(l),
     }
 }
 
@@ -294,4 +318,90 @@ fn chart(prior: Prior, rows: &[Capacity]) -> Chart {
         series,
         ..Default::default()
     }
+}
+
+fn local_entropy(a: LocalEntropyArgs) -> Result<()> {
+    let ds = parse_f64_grid(&a.d_grid, "--d-grid")?;
+    let c = franz_parisi(a.alpha, &ds)?;
+    let pts = &c.points;
+    let col = |f: fn(&LocalEntropy) -> f64| pts.iter().map(f).collect::<Vec<f64>>();
+    if a.json {
+        outln!(
+            "{}",
+            json!({
+                "alpha": c.alpha,
+                "d": col(|p| p.d),
+                "s": col(|p| p.s),
+                "upper_bound": col(|p| binary_entropy(p.d)),
+                "q": col(|p| p.q),
+                "t": col(|p| p.t),
+                "typical_distance": c.typical_distance(),
+                "entropy": c.reference.entropy,
+                "method": "Franz–Parisi, RS, binary perceptron, equilibrium reference",
+                "densemc_version": densemc::VERSION,
+            })
+        );
+    } else if a.csv {
+        outln!("d,s,upper_bound,q,t");
+        for p in pts {
+            outln!(
+                "{},{:.8},{:.8},{:.8},{:.8}",
+                p.d,
+                p.s,
+                binary_entropy(p.d),
+                p.q,
+                p.t
+            );
+        }
+    } else {
+        outln!(
+            "alpha {}: entropy {:.6}, typical distance {:.6}",
+            c.alpha,
+            c.reference.entropy,
+            c.typical_distance()
+        );
+        outln!(
+            "{:>8} {:>10} {:>10} {:>8} {:>8}",
+            "d",
+            "S(d)",
+            "H(d)",
+            "q",
+            "t"
+        );
+        for p in pts {
+            outln!(
+                "{:>8} {:>10.6} {:>10.6} {:>8.4} {:>8.4}",
+                p.d,
+                p.s,
+                binary_entropy(p.d),
+                p.q,
+                p.t
+            );
+        }
+    }
+    if let Some(path) = &a.svg {
+        let line = |label: &str, color, f: &dyn Fn(&LocalEntropy) -> f64| Series {
+            label: label.into(),
+            points: pts.iter().map(|p| (p.d, f(p))).collect(),
+            markers: true,
+            line: true,
+            color,
+            ..Default::default()
+        };
+        let chart = Chart {
+            title: format!(
+                "local entropy around a typical solution, binary perceptron, α = {}",
+                c.alpha
+            ),
+            x_label: "d (normalised Hamming distance)".into(),
+            y_label: "S(d)".into(),
+            series: vec![
+                line("S(d), Franz–Parisi RS", 0, &|p| p.s),
+                line("H(d), all configurations", 1, &|p| binary_entropy(p.d)),
+            ],
+            ..Default::default()
+        };
+        write_svg(path, &chart)?;
+    }
+    Ok(())
 }

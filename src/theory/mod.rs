@@ -310,3 +310,4 @@ pub fn capacity_vs_k(prior: Prior, sign_ks: &[usize], relu_ks: &[usize]) -> Resu
     }
     specs.iter().map(capacity).collect()
 }
+pub mod local_entropy;
