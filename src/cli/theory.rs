@@ -20,17 +20,24 @@ pub enum Cmd {
     Capacity(CapacityArgs),
     /// α_c against K: sign units at finite K, sign and ReLU units at K → ∞ (the "finite vs divergent" data).
     CapacityVsK(VsKArgs),
-    /// Franz–Parisi local entropy S(d) around a typical solution of the binary perceptron (RS).
+    /// Franz–Parisi local entropy S(d) around a typical solution, binary weights (RS): the perceptron, or
+    /// tree committees at K → ∞.
     LocalEntropy(LocalEntropyArgs),
 }
 
 #[derive(clap::Args)]
 pub struct LocalEntropyArgs {
-    /// Load α = P/N, below the capacity 0.833
+    /// Hidden units: perceptron, or sign / relu for a tree committee at K → ∞
+    #[arg(long, default_value = "perceptron")]
+    pub activation: String,
+    /// Load α = P/N, below the RS capacity (0.833 for the perceptron)
     #[arg(long)]
     pub alpha: f64,
     /// Distances d: START:STOP:STEP or a list, each in (0, 1/2)
-    #[arg(long, default_value = "0.002,0.005,0.01,0.02,0.05,0.1,0.15,0.2,0.25,0.3,0.35,0.4,0.45")]
+    #[arg(
+        long,
+        default_value = "0.002,0.005,0.01,0.02,0.05,0.1,0.15,0.2,0.25,0.3,0.35,0.4,0.45"
+    )]
     pub d_grid: String,
     /// Print JSON instead of a table
     #[arg(long, conflicts_with = "csv")]
@@ -322,7 +329,11 @@ fn chart(prior: Prior, rows: &[Capacity]) -> Chart {
 
 fn local_entropy(a: LocalEntropyArgs) -> Result<()> {
     let ds = parse_f64_grid(&a.d_grid, "--d-grid")?;
-    let c = franz_parisi(a.alpha, &ds)?;
+    let unit: Unit = a
+        .activation
+        .parse()
+        .map_err(|e: Error| Error::input(format!("--activation: {e}")))?;
+    let c = franz_parisi(unit.kernel(), a.alpha, &ds)?;
     let pts = &c.points;
     let col = |f: fn(&LocalEntropy) -> f64| pts.iter().map(f).collect::<Vec<f64>>();
     if a.json {
@@ -330,6 +341,9 @@ fn local_entropy(a: LocalEntropyArgs) -> Result<()> {
             "{}",
             json!({
                 "alpha": c.alpha,
+                "activation": unit.name(),
+                "k": if unit == Unit::Perceptron { json!(1) } else { json!("inf") },
+                "weights": "binary",
                 "d": col(|p| p.d),
                 "s": col(|p| p.s),
                 "upper_bound": col(|p| binary_entropy(p.d)),
@@ -337,7 +351,7 @@ fn local_entropy(a: LocalEntropyArgs) -> Result<()> {
                 "t": col(|p| p.t),
                 "typical_distance": c.typical_distance(),
                 "entropy": c.reference.entropy,
-                "method": "Franz–Parisi, RS, binary perceptron, equilibrium reference",
+                "method": "Franz–Parisi, RS, binary weights, equilibrium reference",
                 "densemc_version": densemc::VERSION,
             })
         );
@@ -355,7 +369,8 @@ fn local_entropy(a: LocalEntropyArgs) -> Result<()> {
         }
     } else {
         outln!(
-            "alpha {}: entropy {:.6}, typical distance {:.6}",
+            "{}, binary weights, alpha {}: entropy {:.6}, typical distance {:.6}",
+            network(unit),
             c.alpha,
             c.reference.entropy,
             c.typical_distance()
@@ -404,4 +419,11 @@ fn local_entropy(a: LocalEntropyArgs) -> Result<()> {
         write_svg(path, &chart)?;
     }
     Ok(())
+}
+
+fn network(unit: Unit) -> String {
+    match unit {
+        Unit::Perceptron => "perceptron".into(),
+        u => format!("{} committee, K → ∞", u.name()),
+    }
 }

@@ -1,5 +1,7 @@
-//! The Franz–Parisi local entropy of the binary perceptron: S(d) = (1/N) E ln #{solutions W at normalised
+//! The Franz–Parisi local entropy of a binary network: S(d) = (1/N) E ln #{solutions W at normalised
 //! Hamming distance d from W̃}, W̃ a typical (equilibrium) solution, replica-symmetric (docs/theory.md).
+//! For the perceptron the output-field overlaps are the weight overlaps; for tree committees at K → ∞
+//! they are κ(overlap) (`kernels`).
 
 use super::kernels::Kernel;
 use super::normal::{ln_2cosh, ln_tail};
@@ -46,6 +48,7 @@ pub fn binary_entropy(d: f64) -> f64 {
 
 /// The reference (q̃, q̂̃) and the quadrature rules.
 struct Setup {
+    kernel: Kernel,
     alpha: f64,
     qr: f64,
     qr_hat: f64,
@@ -79,7 +82,8 @@ impl Setup {
     /// G_E(q, t; p) = ∫Dz E[∫Dv ln H(−m/√(1−q)) | ũ > −√q̃ z/√(1−q̃)],
     /// m = (t/√q̃) z + c₁ ũ + c₂ v, c₁ = (p − t)/√(1−q̃), c₂² = q − t²/q̃ − (p − t)²/(1 − q̃).
     fn energetic(&self, q: f64, t: f64, p: f64) -> f64 {
-        let qr = self.qr;
+        let k = |x| self.kernel.value(x);
+        let (q, t, p, qr) = (k(q), k(t), k(p), k(self.qr));
         let c1 = (p - t) / (1.0 - qr).sqrt();
         let c2sq = q - t * t / qr - c1 * c1;
         if !(c2sq >= -1e-12) || q >= 1.0 {
@@ -112,19 +116,21 @@ impl Setup {
 /// S(d) on a grid of distances, at load α: the RS saddle point in (q, t, q̂, t̂, p̂) by damped iteration
 /// (q̂, t̂ from finite differences of the energetic term, p̂ by Brent so that the overlap is p, then q, t
 /// from the entropic term), 32 Gauss–Hermite / Gauss–Legendre nodes per dimension.
-pub fn franz_parisi(alpha: f64, ds: &[f64]) -> Result<Curve> {
-    franz_parisi_with(alpha, ds, 32)
+pub fn franz_parisi(kernel: Kernel, alpha: f64, ds: &[f64]) -> Result<Curve> {
+    franz_parisi_with(kernel, alpha, ds, 32)
 }
 
-fn franz_parisi_with(alpha: f64, ds: &[f64], nodes: usize) -> Result<Curve> {
+fn franz_parisi_with(kernel: Kernel, alpha: f64, ds: &[f64], nodes: usize) -> Result<Curve> {
     let rule = Rule::hermite(super::NODES)?;
-    let r = binary_rs(Kernel::Linear, &rule, alpha)?;
+    let r = binary_rs(kernel, &rule, alpha)?;
     if r.entropy <= 0.0 {
         return Err(Error::input(format!(
-            "alpha (the load) must be below the RS capacity 0.833 of the binary perceptron, not {alpha}"
+            "alpha (the load) must be below the RS capacity of the binary network, where the entropy \
+vanishes, not {alpha}"
         )));
     }
     let setup = Setup {
+        kernel,
         alpha,
         qr: r.q,
         qr_hat: r.q_hat,
@@ -148,15 +154,22 @@ fn point(s: &Setup, d: f64) -> Result<LocalEntropy> {
         )));
     }
     let p = 1.0 - 2.0 * d;
+    // In the output-field overlaps κ(·): c₂² = κ(q) − κ(t)²/κ(q̃) − (κ(p) − κ(t))²/(1 − κ(q̃)) ≥ 0.
+    let k = |x| s.kernel.value(x);
+    let room = |q: f64, t: f64| {
+        let (kt, kr) = (k(t), k(s.qr));
+        k(q) - kt * kt / kr - (k(p) - kt).powi(2) / (1.0 - kr)
+    };
     let mut t = s.qr;
-    let floor = t * t / s.qr + (p - t).powi(2) / (1.0 - s.qr);
-    let mut q = floor + 0.3 * (1.0 - floor);
+    // Start at t = q̃ and κ(q) 30 % of the way from the floor of the domain to 1.
+    let floor = k(0.0) - room(0.0, t);
+    let target = floor + 0.3 * (1.0 - floor);
+    let mut q = brent(|x| k(x) - target, 0.0, 1.0, 1e-14)?;
     let mut state = None;
     for _ in 0..2000 {
         let ge = |q: f64, t: f64| s.energetic(q, t, p);
         // The finite-difference step stays inside the domain c₂² ≥ 0 (its corner is the typical distance).
-        let room = q - t * t / s.qr - (p - t).powi(2) / (1.0 - s.qr);
-        let h = (0.1 * room).clamp(1e-8, 1e-5);
+        let h = (0.1 * room(q, t)).clamp(1e-8, 1e-5);
         let q_hat = -2.0 * s.alpha * (ge(q + h, t) - ge(q - h, t)) / (2.0 * h);
         let t_hat = -s.alpha * (ge(q, t + h) - ge(q, t - h)) / (2.0 * h);
         if !(q_hat.is_finite() && t_hat.is_finite()) {
@@ -206,7 +219,7 @@ mod tests {
         let r = binary_rs(Kernel::Linear, &rule, alpha).unwrap();
         let d_typ = (1.0 - r.q) / 2.0;
         let ds = [0.005, 0.05, 0.2, d_typ - 0.01, d_typ + 0.01, 0.45];
-        let curve = franz_parisi(alpha, &ds).unwrap();
+        let curve = franz_parisi(Kernel::Linear, alpha, &ds).unwrap();
         assert!((curve.typical_distance() - d_typ).abs() < 1e-12);
         let pts = curve.points;
         for p in &pts {
@@ -228,8 +241,29 @@ mod tests {
     }
 
     #[test]
+    fn committees_at_large_k() {
+        // Through the kernels: S = φ near the typical distance for both units, and at the same load the
+        // sign committee's typical solutions are the more isolated (S(0.02) < 0 for sign, > 0 for ReLU).
+        let mut small = vec![];
+        for kernel in [Kernel::Sign, Kernel::Relu] {
+            let r = binary_rs(kernel, &Rule::hermite(200).unwrap(), 0.5).unwrap();
+            let d_typ = (1.0 - r.q) / 2.0;
+            let c = franz_parisi(kernel, 0.5, &[0.02, d_typ - 0.01]).unwrap();
+            let near = c.points[1];
+            assert!(
+                (near.s - r.entropy).abs() < 1e-3,
+                "{kernel:?}: {near:?} vs {}",
+                r.entropy
+            );
+            assert!(c.points[0].s < binary_entropy(0.02));
+            small.push(c.points[0].s);
+        }
+        assert!(small[0] < 0.0 && small[1] > 0.0, "{small:?}");
+    }
+
+    #[test]
     fn few_patterns_give_the_binary_entropy() {
-        let curve = franz_parisi(0.01, &[0.1, 0.3]).unwrap();
+        let curve = franz_parisi(Kernel::Linear, 0.01, &[0.1, 0.3]).unwrap();
         for p in &curve.points {
             let h = binary_entropy(p.d);
             assert!(p.s < h && h - p.s < 0.02, "{p:?} vs {h}");
@@ -238,11 +272,17 @@ mod tests {
 
     #[test]
     fn quadrature_converged_and_bad_distance_refused() {
-        let a = franz_parisi_with(0.5, &[0.1], 32).unwrap().points[0].s;
-        let b = franz_parisi_with(0.5, &[0.1], 60).unwrap().points[0].s;
+        let a = franz_parisi_with(Kernel::Linear, 0.5, &[0.1], 32)
+            .unwrap()
+            .points[0]
+            .s;
+        let b = franz_parisi_with(Kernel::Linear, 0.5, &[0.1], 60)
+            .unwrap()
+            .points[0]
+            .s;
         assert!((a - b).abs() < 1e-6, "{a} {b}");
-        assert!(franz_parisi(0.5, &[0.0]).is_err());
-        assert!(franz_parisi(0.5, &[0.5]).is_err());
-        assert!(franz_parisi(0.9, &[0.1]).is_err());
+        assert!(franz_parisi(Kernel::Linear, 0.5, &[0.0]).is_err());
+        assert!(franz_parisi(Kernel::Linear, 0.5, &[0.5]).is_err());
+        assert!(franz_parisi(Kernel::Linear, 0.9, &[0.1]).is_err());
     }
 }
