@@ -59,7 +59,7 @@ enum Cmd {
     Bench(bench::Args),
     /// Local energy δE(p), input robustness, distances and hidden-unit overlaps of solutions.
     Robustness(robustness::Args),
-    /// Replica theory: Gardner capacities α_c (RS, 1RSB) of perceptrons and tree committees.
+    /// Replica theory: capacities α_c (RS, 1RSB) and local entropy S(d) of perceptrons and tree committees.
     Theory(theory::Args),
 }
 

@@ -86,7 +86,7 @@ impl Setup {
         let (q, t, p, qr) = (k(q), k(t), k(p), k(self.qr));
         let c1 = (p - t) / (1.0 - qr).sqrt();
         let c2sq = q - t * t / qr - c1 * c1;
-        if !(c2sq >= -1e-12) || q >= 1.0 {
+        if c2sq.is_nan() || c2sq < -1e-12 || q >= 1.0 {
             return f64::NAN;
         }
         let c2 = c2sq.max(0.0).sqrt();

@@ -1,7 +1,8 @@
 //! Replica theory of the networks densemc simulates: Gardner capacities α_c of the binary and spherical
 //! perceptron and of tree committee machines with sign or ReLU units, replica-symmetric (RS) and one-step
-//! RSB, numerically solved (Gauss–Hermite quadrature, damped saddle-point iteration, Brent roots). Needs no
-//! instance; the derivations and their symbols are in docs/theory.md.
+//! RSB, and the Franz–Parisi local entropy S(d) around typical solutions of binary networks, numerically
+//! solved (Gauss–Hermite quadrature, damped saddle-point iteration, Brent roots). Needs no instance; the
+//! derivations and their symbols are in docs/theory.md.
 //!
 //! ```
 //! use densemc::theory::{capacity, Spec, Unit, Prior, Width, Value};
