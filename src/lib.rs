@@ -32,6 +32,7 @@ pub mod rng;
 pub mod run;
 pub mod solve;
 pub mod study;
+pub mod theory;
 pub mod weights;
 
 pub use error::{Error, Result};

@@ -19,6 +19,7 @@ mod merge;
 mod robustness;
 mod solve;
 mod sweep;
+mod theory;
 
 use clap::{Parser, Subcommand};
 use densemc::bits::Kernels;
@@ -59,6 +60,8 @@ enum Cmd {
     Bench(bench::Args),
     /// Local energy δE(p), input robustness, distances and hidden-unit overlaps of solutions.
     Robustness(robustness::Args),
+    /// Replica theory: capacities α_c (RS, 1RSB) and local entropy S(d) of perceptrons and tree committees.
+    Theory(theory::Args),
 }
 
 /// Writes `text` to stdout: a full disk becomes an exit-code-2 error, not a panic. A reader that stopped
@@ -90,6 +93,7 @@ pub fn run() -> i32 {
             Cmd::Analyze(a) => analyze::run(a),
             Cmd::Bench(a) => bench::run(a),
             Cmd::Robustness(a) => robustness::run(a),
+            Cmd::Theory(a) => theory::run(a),
         });
     match result {
         Ok(()) => 0,
