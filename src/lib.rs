@@ -23,6 +23,7 @@
 pub mod arch;
 pub mod bench;
 pub mod bits;
+pub mod bp;
 pub mod checkpoint;
 pub mod error;
 pub mod fsio;
