@@ -196,7 +196,7 @@ fn runs_repeat() {
 }
 
 /// Largest |m_i(AMP) − m_i(BP)| at the plain-BP fixed point (no focusing) and the median |m_i|.
-fn amp_vs_bp(n: usize, seed: u64) -> (f64, f64) {
+fn amp_vs_bp(n: usize, seed: u64, focus: Focus) -> (f64, f64) {
     let inst = perceptron(n, 0.3, seed);
     let mut bp = Bp::new(&inst, FactorRule::Gaussian, 0.01, seed).unwrap();
     let mut amp = Amp::new(&inst, 0.01, seed).unwrap();
@@ -205,8 +205,8 @@ fn amp_vs_bp(n: usize, seed: u64) -> (f64, f64) {
     amp.set_external(&ext);
     let (mut db, mut da) = (1.0, 1.0);
     for _ in 0..2000 {
-        db = bp.iterate(Focus::None, 0.5);
-        da = amp.iterate(Focus::None, 0.5);
+        db = bp.iterate(focus, 0.5);
+        da = amp.iterate(focus, 0.5);
         if db < 1e-12 && da < 1e-12 {
             break;
         }
@@ -220,14 +220,16 @@ fn amp_vs_bp(n: usize, seed: u64) -> (f64, f64) {
 
 #[test]
 fn amp_fixed_point_agrees_with_bp() {
-    let (d_small, med) = amp_vs_bp(101, 3);
-    let (d_large, _) = amp_vs_bp(801, 3);
-    eprintln!(
-        "AMP vs BP: max |Δm| {d_small:.2e} at N=101, {d_large:.2e} at N=801 (median |m| {med:.2})"
-    );
-    assert!(med > 0.1, "the fixed point should be far from m = 0");
-    assert!(d_small < 0.02 && d_large < 0.005);
-    assert!(d_large < d_small / 2.0, "the gap should shrink with N");
+    for focus in [Focus::None, Focus::Replicas { gamma: 0.3, y: 3.0 }] {
+        let (d_small, med) = amp_vs_bp(101, 3, focus);
+        let (d_large, _) = amp_vs_bp(801, 3, focus);
+        eprintln!(
+            "AMP vs BP, {focus:?}: max |Δm| {d_small:.2e} at N=101, {d_large:.2e} at N=801 (median |m| {med:.2})"
+        );
+        assert!(med > 0.1, "the fixed point should be far from m = 0");
+        assert!(d_small < 0.02 && d_large < 0.005);
+        assert!(d_large < d_small / 2.0, "the gap should shrink with N");
+    }
 }
 
 /// A solution of a tiny instance found by focusing BP (a dense one, as in the use of the curve).

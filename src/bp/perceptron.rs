@@ -8,8 +8,9 @@
 //!   from the totals M_μ = Σ_j ζ_j m_{j→μ}, V_μ = Σ_j (1 − m_{j→μ}²): O(N) per pattern, O(N·P) per sweep;
 //! - [`FactorRule::Exact`]: the exact law of the sum of ±1 terms by convolution, O(N²) per message: tiny N.
 //!
-//! Messages are stored in f64 (8·N·P bytes): f32 storage was measured no faster (the sweep is bound by the
-//! transcendental functions, not by memory traffic) and would hold fixed points only to ~1e-7.
+//! Messages are stored in f64 (8·N·P bytes): f32 storage was measured no faster (46 against 43 ms of CPU per
+//! sweep at N = 1001, P = 701: the sweep is bound by tanh and ln H, ~60 ns per message, not by memory
+//! traffic) and would hold fixed points only to ~1e-7.
 
 use super::messages::{Engine, Focus, Marginals};
 use super::special::{ln_2cosh, log_h};

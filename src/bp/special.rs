@@ -11,9 +11,9 @@ use std::f64::consts::{FRAC_1_SQRT_2, LN_2};
 /// ln √(2π).
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 
-/// ln erfc(z) for z ≥ 0.
+/// (t, −z² + P(t)) with erfc(z) = t·exp(−z² + P(t)), for z ≥ 0.
 #[inline]
-fn ln_erfc_pos(z: f64) -> f64 {
+fn erfc_parts(z: f64) -> (f64, f64) {
     let t = 1.0 / (1.0 + 0.5 * z);
     let poly = -1.265_512_23
         + t * (1.000_023_68
@@ -23,7 +23,21 @@ fn ln_erfc_pos(z: f64) -> f64 {
                         + t * (0.278_868_07
                             + t * (-1.135_203_98
                                 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    t.ln() - z * z + poly
+    (t, poly - z * z)
+}
+
+/// ln erfc(z) for z ≥ 0.
+#[inline]
+fn ln_erfc_pos(z: f64) -> f64 {
+    let (t, e) = erfc_parts(z);
+    t.ln() + e
+}
+
+/// erfc(z) for z ≥ 0.
+#[inline]
+fn erfc_pos(z: f64) -> f64 {
+    let (t, e) = erfc_parts(z);
+    t * e.exp()
 }
 
 /// ln H(x), where H(x) = ½ erfc(x/√2) is the probability that a standard normal exceeds x.
@@ -33,8 +47,8 @@ pub fn log_h(x: f64) -> f64 {
     if z >= 0.0 {
         ln_erfc_pos(z) - LN_2
     } else {
-        // H(x) = 1 − H(−x).
-        (-0.5 * ln_erfc_pos(-z).exp()).ln_1p()
+        // H(x) = 1 − H(−x) = 1 − ½ erfc(−z), with erfc(−z) = t·exp(−z² + P(t)) at most 1 here.
+        (-0.5 * erfc_pos(-z)).ln_1p()
     }
 }
 
