@@ -4,7 +4,7 @@
 use densemc::arch::{Activation, Arch};
 use densemc::bp::special::{atanh_clamped, log_h};
 use densemc::bp::{self, exact, perceptron::Bp, FactorRule, Focus, Form, Params, Protocol};
-use densemc::bp::{amp::Amp, messages::Engine};
+use densemc::bp::{amp::Amp, committee::Committee, messages::Engine};
 use densemc::instance::Instance;
 use densemc::model;
 use densemc::weights::Weights;
@@ -386,13 +386,22 @@ fn bad_parameters_are_refused() {
         "init",
     );
     assert!(Protocol::pseudo_reinforcement(0.0).is_err());
-    // Committees, oversized exact enumeration, mismatched reference.
-    let arch = Arch::new(21, 3, Activation::Sign).unwrap();
-    let (committee, _) = model::generate(arch, 0.3, 1, false).unwrap();
-    assert!(bp::solve(&committee, &Params::default())
+    // AMP and exact factors on committees, ReLU committees, oversized exact enumeration, mismatched reference.
+    let committee = committee(21, 3, 0.3, 1);
+    for form in [Form::Amp, Form::Bp(FactorRule::Exact)] {
+        let p = Params {
+            form,
+            ..Params::default()
+        };
+        let e = bp::solve(&committee, &p).unwrap_err().to_string();
+        assert!(e.contains("K=1"), "{e}");
+    }
+    let arch = Arch::new(20, 4, Activation::Relu).unwrap();
+    let (relu, _) = model::generate(arch, 0.3, 1, false).unwrap();
+    let e = bp::solve(&relu, &Params::default())
         .unwrap_err()
-        .to_string()
-        .contains("K=1"));
+        .to_string();
+    assert!(e.contains("sign units"), "{e}");
     let big = perceptron(31, 0.3, 1);
     assert!(exact::distance_counts(&big, &Weights::ones(31)).is_err());
     let e = bp::local_entropy(&inst, &Weights::ones(20), &[1.0], &Default::default());
@@ -405,4 +414,120 @@ fn bad_parameters_are_refused() {
     );
     assert!(e.unwrap_err().to_string().contains("γ"));
     assert!(exact::legendre(&[1, 0, 0], 0.1).is_err());
+}
+
+fn committee(n: usize, k: usize, alpha: f64, seed: u64) -> Instance {
+    let arch = Arch::new(n, k, Activation::Sign).unwrap();
+    model::generate(arch, alpha, seed, false).unwrap().0
+}
+
+/// Committee BP written plainly: per-unit cavity sums by explicit loops, the output node by visiting every
+/// configuration of the other units' signs; iterated to a fixed point.
+fn direct_committee(inst: &Instance, focus: Focus) -> Vec<f64> {
+    let (n, p, k) = (inst.n(), inst.p(), inst.k());
+    let b = n / k;
+    let xi: Vec<Vec<f64>> = (0..p)
+        .map(|mu| (0..n).map(|i| inst.xi(i, mu) as f64).collect())
+        .collect();
+    let h = |x: f64| log_h(x).exp();
+    let mut u = vec![vec![0.0f64; n]; p];
+    let mut mv = vec![vec![0.0f64; n]; p];
+    for _ in 0..20_000 {
+        let mut change = 0.0f64;
+        let mut unew = u.clone();
+        for mu in 0..p {
+            let sigma = inst.sigma(mu) as f64;
+            // P(τ_l = +1) of every unit from all its inputs.
+            let up: Vec<f64> = (0..k)
+                .map(|l| {
+                    let mean: f64 = (l * b..(l + 1) * b).map(|j| xi[mu][j] * mv[mu][j]).sum();
+                    let var: f64 = (l * b..(l + 1) * b)
+                        .map(|j| 1.0 - mv[mu][j] * mv[mu][j])
+                        .sum();
+                    h(-mean / var.sqrt())
+                })
+                .collect();
+            for i in 0..n {
+                let l = i / b;
+                let others: Vec<usize> = (0..k).filter(|&x| x != l).collect();
+                let (mut mean, mut var) = (0.0, 0.0);
+                for j in (l * b..(l + 1) * b).filter(|&j| j != i) {
+                    mean += xi[mu][j] * mv[mu][j];
+                    var += 1.0 - mv[mu][j] * mv[mu][j];
+                }
+                let prob = |w: f64| {
+                    let pi = h(-(mean + xi[mu][i] * w) / var.sqrt());
+                    let mut total = 0.0;
+                    for c in 0..1u32 << others.len() {
+                        let mut pr = 1.0;
+                        let mut votes = 0.0;
+                        for (bit, &l2) in others.iter().enumerate() {
+                            let t = if c >> bit & 1 == 1 { -1.0 } else { 1.0 };
+                            votes += t;
+                            pr *= if t > 0.0 { up[l2] } else { 1.0 - up[l2] };
+                        }
+                        for (t, pt) in [(1.0, pi), (-1.0, 1.0 - pi)] {
+                            if sigma * (votes + t) > 0.0 {
+                                total += pr * pt;
+                            }
+                        }
+                    }
+                    total
+                };
+                let new = 0.5 * (prob(1.0).ln() - prob(-1.0).ln());
+                unew[mu][i] = (0.5 * u[mu][i] + 0.5 * new).clamp(-30.0, 30.0);
+                change = change.max((unew[mu][i] - u[mu][i]).abs());
+            }
+        }
+        u = unew;
+        for i in 0..n {
+            let cav = (0..p).map(|mu| u[mu][i]).sum::<f64>();
+            let f = match focus {
+                Focus::Replicas { gamma, y } => atanh_clamped(
+                    gamma.tanh() * ((y - 1.0) * atanh_clamped(cav.tanh() * gamma.tanh())).tanh(),
+                ),
+                _ => 0.0,
+            };
+            for mu in 0..p {
+                mv[mu][i] = (cav + f - u[mu][i]).tanh();
+            }
+        }
+        if change < 1e-14 {
+            return u.concat();
+        }
+    }
+    panic!("the direct committee BP did not converge");
+}
+
+#[test]
+fn committee_fixed_point_equals_plain_bp() {
+    for (k, focus) in [
+        (3, Focus::None),
+        (5, Focus::Replicas { gamma: 0.4, y: 3.0 }),
+    ] {
+        let inst = committee(5 * k, k, 0.3, 2);
+        let mut bp = Committee::new(&inst, 0.3, 4).unwrap();
+        let mut fast = Vec::new();
+        for _ in 0..20_000 {
+            if bp.iterate(focus, 0.5) < 1e-15 {
+                fast = bp.messages().to_vec();
+                break;
+            }
+        }
+        assert!(!fast.is_empty(), "committee BP did not converge");
+        let plain = direct_committee(&inst, focus);
+        let d = max_diff(&fast, &plain);
+        assert!(d < 1e-9, "K={k}: messages differ by {d}");
+        assert!(fast.iter().any(|u| u.abs() > 0.01));
+    }
+}
+
+#[test]
+fn small_committees_are_solved_and_verified() {
+    for (n, k, seed) in [(201, 3, 1), (201, 3, 2), (205, 5, 1)] {
+        let inst = committee(n, k, 0.3, seed);
+        let out = bp::solve(&inst, &Params::default()).unwrap();
+        assert!(out.solved, "K={k} seed {seed}: {} errors", out.errors);
+        assert_eq!(model::reference::errors(&inst, &out.weights), 0);
+    }
 }

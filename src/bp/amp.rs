@@ -66,7 +66,7 @@ fn patterns_transposed_times(inst: &Instance, y: &[f64], out: &mut [f64]) {
 impl<'a> Amp<'a> {
     /// AMP on a binary perceptron instance; the initial magnetisations are uniform in [−init, init], seeded.
     pub fn new(inst: &'a Instance, init: f64, seed: u64) -> Result<Amp<'a>> {
-        check_perceptron(inst)?;
+        check_perceptron(inst, "AMP")?;
         if !(init.is_finite() && (0.0..1.0).contains(&init)) {
             return Err(Error::input(format!(
                 "init (the scale of the initial magnetisations) must be in [0, 1) for AMP (got {init})"

@@ -1,7 +1,8 @@
-//! Focusing BP as a solver: protocols that raise the focusing strength step by step, the driver that runs
+//! Focusing BP as a solver (binary perceptron; tree committees with sign units by full BP): protocols that raise the focusing strength step by step, the driver that runs
 //! an engine through them and stops as soon as sign(m) solves every pattern.
 
 use super::amp::Amp;
+use super::committee::Committee;
 use super::messages::{Engine, Focus};
 use super::perceptron::{Bp, FactorRule};
 use crate::error::{Error, Result};
@@ -175,10 +176,17 @@ pub struct Outcome {
     pub steps: usize,
 }
 
-/// Runs focusing BP (or AMP) on a binary perceptron instance through the protocol.
+/// Runs focusing BP (or AMP) through the protocol: binary perceptron, or a tree committee with sign units
+/// (full BP with Gaussian unit fields only).
 pub fn solve(inst: &Instance, params: &Params) -> Result<Outcome> {
     let steps = params.check()?;
     match params.form {
+        Form::Bp(FactorRule::Gaussian) if inst.k() > 1 => run(
+            &mut Committee::new(inst, params.init, params.seed)?,
+            inst,
+            params,
+            &steps,
+        ),
         Form::Bp(rule) => run(
             &mut Bp::new(inst, rule, params.init, params.seed)?,
             inst,

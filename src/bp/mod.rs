@@ -1,9 +1,10 @@
-//! Message passing for the binary perceptron: focusing BP as a solver, its relaxed AMP form, and the local
+//! Message passing for the binary perceptron (and, as a solver, the tree committee with sign units): focusing BP as a solver, its relaxed AMP form, and the local
 //! entropy around a configuration by BP with an external field. The equations and the names beside the
 //! symbols are in `docs/bp.md`.
 //!
 //! - [`perceptron`]: full BP, one message per (pattern, weight), Gaussian or exact cavity sums;
 //! - [`amp`]: the relaxed AMP/TAP form, O(N + P) memory beyond the instance;
+//! - [`committee`]: full BP for tree committees with sign units (exact output node, Gaussian unit fields);
 //! - [`messages`]: the variable side both share and the focusing term;
 //! - [`focusing`]: the protocols (pseudo-reinforcement, scoping, free scoping, standard reinforcement) and
 //!   [`solve`];
@@ -20,6 +21,7 @@
 //! ```
 
 pub mod amp;
+pub mod committee;
 pub mod entropy;
 pub mod exact;
 pub mod focusing;

@@ -115,7 +115,13 @@ fn half_log_ratio(a: f64, b: f64) -> f64 {
 impl Bp {
     /// BP on a binary perceptron instance, messages drawn uniformly in [−init, init] from the seeded stream.
     pub fn new(inst: &Instance, rule: FactorRule, init: f64, seed: u64) -> Result<Bp> {
-        check_perceptron(inst)?;
+        check_perceptron(
+            inst,
+            match rule {
+                FactorRule::Exact => "BP with exact factor messages",
+                FactorRule::Gaussian => "perceptron::Bp (sign committees: committee::Committee)",
+            },
+        )?;
         if !(init.is_finite() && init >= 0.0) {
             return Err(Error::input(format!(
                 "init (the scale of the initial messages) must be a finite number ≥ 0 (got {init})"
@@ -256,11 +262,11 @@ impl Engine for Bp {
     }
 }
 
-/// BP here is written for the binary perceptron (K = 1).
-pub(crate) fn check_perceptron(inst: &Instance) -> Result<()> {
+/// `what` (e.g. "AMP") is written for the binary perceptron (K = 1).
+pub(crate) fn check_perceptron(inst: &Instance, what: &str) -> Result<()> {
     if inst.k() != 1 {
         return Err(Error::input(format!(
-            "message passing is implemented for the binary perceptron (K=1); this instance is a {} committee with K={}",
+            "{what} is implemented for the binary perceptron (K=1); this instance is a {} committee with K={}",
             inst.activation(),
             inst.k()
         )));
