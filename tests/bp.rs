@@ -396,7 +396,7 @@ fn bad_parameters_are_refused() {
         let e = bp::solve(&committee, &p).unwrap_err().to_string();
         assert!(e.contains("K=1"), "{e}");
     }
-    let arch = Arch::new(20, 4, Activation::Relu).unwrap();
+    let arch = Arch::new(24, 4, Activation::Relu).unwrap();
     let (relu, _) = model::generate(arch, 0.3, 1, false).unwrap();
     let e = bp::solve(&relu, &Params::default())
         .unwrap_err()
