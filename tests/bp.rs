@@ -531,3 +531,32 @@ fn small_committees_are_solved_and_verified() {
         assert_eq!(model::reference::errors(&inst, &out.weights), 0);
     }
 }
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let inst = perceptron(301, 0.55, 6);
+    let sign = committee(201, 3, 0.3, 3);
+    let runs = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let bp_run = bp::solve(&inst, &Params::default()).unwrap();
+            let amp_run = bp::solve(
+                &inst,
+                &Params {
+                    form: Form::Amp,
+                    ..Params::default()
+                },
+            )
+            .unwrap();
+            let committee_run = bp::solve(&sign, &Params::default()).unwrap();
+            (bp_run, amp_run, committee_run)
+        })
+    };
+    let one = runs(1);
+    assert!(one.0.iterations > 1 && one.1.iterations > 1 && one.2.iterations > 1);
+    assert_eq!(one, runs(2));
+    assert_eq!(one, runs(3));
+}

@@ -16,6 +16,7 @@ use super::special::g_over_h;
 use crate::error::{Error, Result};
 use crate::instance::Instance;
 use crate::rng;
+use rayon::prelude::*;
 
 /// AMP state: g_μ per pattern and the weights' marginals.
 #[derive(Clone, Debug)]
@@ -30,28 +31,29 @@ pub struct Amp<'a> {
     acc: Vec<f64>,
 }
 
-/// acc_μ = Σ_i ξ_i^μ x_i for all μ (column length), reading the bit columns (bit 1 = −1).
+/// acc_μ = Σ_i ξ_i^μ x_i for all μ (column length), reading the bit columns (bit 1 = −1). Blocks of 64
+/// patterns in parallel, each summed in weight order: the same for any thread count.
 fn patterns_times(inst: &Instance, x: &[f64], acc: &mut [f64]) {
-    acc.fill(0.0);
     let total: f64 = x.iter().sum();
     // Σ_i ξ x_i = Σ_i x_i − 2 Σ_{i: bit set} x_i.
-    for (i, &xi) in x.iter().enumerate() {
-        for (k, &w) in inst.col(i).iter().enumerate() {
-            let out = &mut acc[64 * k..64 * k + 64];
+    acc.par_chunks_mut(64).enumerate().for_each(|(k, out)| {
+        out.fill(0.0);
+        for (i, &xi) in x.iter().enumerate() {
+            let w = inst.col(i)[k];
             for (j, o) in out.iter_mut().enumerate() {
                 *o += xi * ((w >> j) & 1) as f64;
             }
         }
-    }
-    for a in acc.iter_mut() {
-        *a = total - 2.0 * *a;
-    }
+        for a in out.iter_mut() {
+            *a = total - 2.0 * *a;
+        }
+    });
 }
 
-/// out_i = Σ_μ ξ_i^μ y_μ for all i, `y` of column length with zeros past P.
+/// out_i = Σ_μ ξ_i^μ y_μ for all i, `y` of column length with zeros past P; weights in parallel.
 fn patterns_transposed_times(inst: &Instance, y: &[f64], out: &mut [f64]) {
     let total: f64 = y.iter().sum();
-    for (i, o) in out.iter_mut().enumerate() {
+    out.par_iter_mut().enumerate().for_each(|(i, o)| {
         let mut set = 0.0;
         for (k, &w) in inst.col(i).iter().enumerate() {
             let ys = &y[64 * k..64 * k + 64];
@@ -60,7 +62,7 @@ fn patterns_transposed_times(inst: &Instance, y: &[f64], out: &mut [f64]) {
             }
         }
         *o = total - 2.0 * set;
-    }
+    });
 }
 
 impl<'a> Amp<'a> {

@@ -16,6 +16,7 @@ use crate::arch::Activation;
 use crate::error::{Error, Result};
 use crate::instance::Instance;
 use crate::rng;
+use rayon::prelude::*;
 
 /// Full BP state of a tree committee with sign units.
 #[derive(Clone, Debug)]
@@ -30,8 +31,6 @@ pub struct Committee {
     /// u_{μ→i} at μ·N + i.
     u: Vec<f64>,
     marg: Marginals,
-    /// Cavity magnetisations of the pattern being updated.
-    cav: Vec<f64>,
 }
 
 /// H(x).
@@ -66,6 +65,63 @@ fn output_tails(up: &[f64], sigma: f64, out: &mut Vec<(f64, f64)>) {
                 .sum()
         };
         out.push((above(1), above(-1)));
+    }
+}
+
+/// Per-thread work space of one pattern's update.
+struct Scratch {
+    cav: Vec<f64>,
+    mean: Vec<f64>,
+    var: Vec<f64>,
+    up: Vec<f64>,
+    tails: Vec<(f64, f64)>,
+}
+
+impl Scratch {
+    fn new(n: usize, k: usize) -> Self {
+        Scratch {
+            cav: vec![0.0; n],
+            mean: vec![0.0; k],
+            var: vec![0.0; k],
+            up: vec![0.0; k],
+            tails: Vec::with_capacity(k),
+        }
+    }
+}
+
+/// New messages of one pattern (damped, in place).
+fn update_pattern(
+    k: usize,
+    damping: f64,
+    sigma: f64,
+    row: &[i8],
+    urow: &mut [f64],
+    field: &[f64],
+    s: &mut Scratch,
+) {
+    let b = row.len() / k;
+    for l in 0..k {
+        let (mut m_sum, mut v_sum) = (0.0, 0.0);
+        for i in l * b..(l + 1) * b {
+            let m = (field[i] - urow[i]).tanh();
+            s.cav[i] = m;
+            m_sum += row[i] as f64 * m;
+            v_sum += 1.0 - m * m;
+        }
+        s.mean[l] = m_sum;
+        s.var[l] = v_sum;
+        s.up[l] = tail(-m_sum / v_sum.max(1e-12).sqrt());
+    }
+    output_tails(&s.up, sigma, &mut s.tails);
+    for i in 0..row.len() {
+        let l = i / b;
+        let (a_up, a_down) = s.tails[l];
+        let (x, mc) = (row[i] as f64, s.cav[i]);
+        let sd = 1.0 / (s.var[l] - (1.0 - mc * mc)).max(1e-12).sqrt();
+        let cm = s.mean[l] - x * mc;
+        let prob = |w: f64| a_down + tail(-(cm + x * w) * sd) * (a_up - a_down);
+        let new = 0.5 * (prob(1.0).max(1e-300).ln() - prob(-1.0).max(1e-300).ln());
+        urow[i] = (damping * urow[i] + (1.0 - damping) * new).clamp(-MAX_FIELD, MAX_FIELD);
     }
 }
 
@@ -110,7 +166,6 @@ impl Committee {
             sigma: (0..p).map(|mu| inst.sigma(mu)).collect(),
             u,
             marg,
-            cav: vec![0.0; n],
         })
     }
 
@@ -127,37 +182,22 @@ impl Committee {
 
 impl Engine for Committee {
     fn iterate(&mut self, focus: Focus, damping: f64) -> f64 {
-        let (n, k) = (self.n, self.k);
-        let b = n / k;
-        let (mut mean, mut var, mut up) = (vec![0.0; k], vec![0.0; k], vec![0.0; k]);
-        let mut tails = Vec::with_capacity(k);
+        let (n, k, field, sigma) = (self.n, self.k, &self.marg.field, &self.sigma);
+        // Patterns in parallel: each writes its own row only, so the result is the same for any thread count.
+        self.u
+            .par_chunks_mut(n)
+            .zip(self.xi.par_chunks(n))
+            .enumerate()
+            .for_each_init(
+                || Scratch::new(n, k),
+                |s, (mu, (urow, row))| {
+                    update_pattern(k, damping, sigma[mu] as f64, row, urow, field, s)
+                },
+            );
         self.marg.pattern.fill(0.0);
-        for mu in 0..self.p {
-            let row = &self.xi[mu * n..][..n];
-            for l in 0..k {
-                let (mut m_sum, mut v_sum) = (0.0, 0.0);
-                for i in l * b..(l + 1) * b {
-                    let m = (self.marg.field[i] - self.u[mu * n + i]).tanh();
-                    self.cav[i] = m;
-                    m_sum += row[i] as f64 * m;
-                    v_sum += 1.0 - m * m;
-                }
-                mean[l] = m_sum;
-                var[l] = v_sum;
-                up[l] = tail(-m_sum / v_sum.max(1e-12).sqrt());
-            }
-            output_tails(&up, self.sigma[mu] as f64, &mut tails);
-            for i in 0..n {
-                let l = i / b;
-                let (a_up, a_down) = tails[l];
-                let (x, mc) = (row[i] as f64, self.cav[i]);
-                let s = 1.0 / (var[l] - (1.0 - mc * mc)).max(1e-12).sqrt();
-                let cm = mean[l] - x * mc;
-                let prob = |w: f64| a_down + tail(-(cm + x * w) * s) * (a_up - a_down);
-                let new = 0.5 * (prob(1.0).max(1e-300).ln() - prob(-1.0).max(1e-300).ln());
-                let u = &mut self.u[mu * n + i];
-                *u = (damping * *u + (1.0 - damping) * new).clamp(-MAX_FIELD, MAX_FIELD);
-                self.marg.pattern[i] += *u;
+        for row in self.u.chunks_exact(n) {
+            for (h, &x) in self.marg.pattern.iter_mut().zip(row) {
+                *h += x;
             }
         }
         self.marg.update(focus)

@@ -17,6 +17,7 @@ use super::special::{ln_2cosh, log_h};
 use crate::error::{Error, Result};
 use crate::instance::Instance;
 use crate::rng;
+use rayon::prelude::*;
 
 /// How a pattern factor computes its messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +48,7 @@ pub struct Bp {
     /// u_{μ→i} at μ·N + i.
     u: Vec<f64>,
     marg: Marginals,
-    /// Cavity magnetisations of the pattern being updated.
+    /// Cavity magnetisations of one pattern (free entropy).
     cav: Vec<f64>,
 }
 
@@ -95,6 +96,45 @@ fn cavity_law(row: &[i8], m: &[f64], skip: Option<usize>, law: &mut Vec<f64>) {
             }
         }
         std::mem::swap(law, &mut next);
+    }
+}
+
+/// Fills `cav` with the cavity magnetisations m_{i→μ} = tanh(h_i − u_{μ→i}) of one pattern and returns
+/// (M_μ, V_μ).
+fn cavity(row: &[i8], urow: &[f64], field: &[f64], cav: &mut [f64]) -> (f64, f64) {
+    let (mut mean, mut var) = (0.0, 0.0);
+    for i in 0..row.len() {
+        let m = (field[i] - urow[i]).tanh();
+        cav[i] = m;
+        mean += row[i] as f64 * m;
+        var += 1.0 - m * m;
+    }
+    (mean, var)
+}
+
+/// New messages of one pattern (damped, in place), from the cavity magnetisations.
+fn update_pattern(
+    rule: FactorRule,
+    damping: f64,
+    row: &[i8],
+    urow: &mut [f64],
+    field: &[f64],
+    cav: &mut [f64],
+    law: &mut Vec<f64>,
+) {
+    let (mean, var) = cavity(row, urow, field, cav);
+    for i in 0..row.len() {
+        let z = row[i] as f64;
+        let mc = cav[i];
+        let new = match rule {
+            FactorRule::Gaussian => z * gaussian_message(mean - z * mc, var - (1.0 - mc * mc)),
+            FactorRule::Exact => {
+                cavity_law(row, cav, Some(i), law);
+                let shift = row[i] as i64;
+                half_log_ratio(tail_above(law, shift), tail_above(law, -shift))
+            }
+        };
+        urow[i] = (damping * urow[i] + (1.0 - damping) * new).clamp(-MAX_FIELD, MAX_FIELD);
     }
 }
 
@@ -162,6 +202,7 @@ impl Bp {
         &self.u
     }
 
+    /// Σ_μ u_{μ→i}, summed in pattern order (the same for any thread count).
     fn sum_messages(&mut self) {
         let n = self.n;
         self.marg.pattern.fill(0.0);
@@ -172,20 +213,6 @@ impl Bp {
         }
     }
 
-    /// Fills `self.cav` with m_{i→μ} and returns (M_μ, V_μ).
-    fn cavity(&mut self, mu: usize) -> (f64, f64) {
-        let n = self.n;
-        let (row, urow) = (&self.zeta[mu * n..][..n], &self.u[mu * n..][..n]);
-        let (mut mean, mut var) = (0.0, 0.0);
-        for i in 0..n {
-            let m = (self.marg.field[i] - urow[i]).tanh();
-            self.cav[i] = m;
-            mean += row[i] as f64 * m;
-            var += 1.0 - m * m;
-        }
-        (mean, var)
-    }
-
     /// The Bethe free entropy per weight, (1/N) ln Z, of the current messages (meaningful at a fixed point of
     /// a sweep without focusing): Z = Σ_{W solving all patterns} exp(Σ_i ext_i W_i).
     pub fn bethe_free_entropy(&mut self) -> f64 {
@@ -193,8 +220,8 @@ impl Bp {
         let mut total = 0.0;
         let mut law = Vec::new();
         for mu in 0..self.p {
-            let (mean, var) = self.cavity(mu);
             let row = &self.zeta[mu * n..][..n];
+            let (mean, var) = cavity(row, &self.u[mu * n..][..n], &self.marg.field, &mut self.cav);
             // ln P(constraint μ holds) under the cavity magnetisations.
             total += match self.rule {
                 FactorRule::Gaussian => log_h(-mean / var.max(VAR_FLOOR).sqrt()),
@@ -216,30 +243,16 @@ impl Bp {
 
 impl Engine for Bp {
     fn iterate(&mut self, focus: Focus, damping: f64) -> f64 {
-        let n = self.n;
-        let mut law = Vec::new();
-        self.marg.pattern.fill(0.0);
-        for mu in 0..self.p {
-            let (mean, var) = self.cavity(mu);
-            let row = &self.zeta[mu * n..][..n];
-            for i in 0..n {
-                let z = row[i] as f64;
-                let mc = self.cav[i];
-                let new = match self.rule {
-                    FactorRule::Gaussian => {
-                        z * gaussian_message(mean - z * mc, var - (1.0 - mc * mc))
-                    }
-                    FactorRule::Exact => {
-                        cavity_law(row, &self.cav, Some(i), &mut law);
-                        let shift = row[i] as i64;
-                        half_log_ratio(tail_above(&law, shift), tail_above(&law, -shift))
-                    }
-                };
-                let u = &mut self.u[mu * n + i];
-                *u = (damping * *u + (1.0 - damping) * new).clamp(-MAX_FIELD, MAX_FIELD);
-                self.marg.pattern[i] += *u;
-            }
-        }
+        let (n, rule, field) = (self.n, self.rule, &self.marg.field);
+        // Patterns in parallel: each writes its own row only, so the result is the same for any thread count.
+        self.u
+            .par_chunks_mut(n)
+            .zip(self.zeta.par_chunks(n))
+            .for_each_init(
+                || (vec![0.0; n], Vec::new()),
+                |(cav, law), (urow, row)| update_pattern(rule, damping, row, urow, field, cav, law),
+            );
+        self.sum_messages();
         self.marg.update(focus)
     }
 
