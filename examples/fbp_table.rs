@@ -1,7 +1,7 @@
 //! Focusing BP (pseudo-reinforcement) on random binary perceptrons, N = 1001, α = 0.70, 0.72, 0.74, seeds
 //! 1–3: the table of docs/bp.md.
 //!
-//! `cargo run --release --example fbp_table -- [bp|amp] [max_iters] [rho_step] [n] [alphas,…] [seeds]`
+//! `cargo run --release --example fbp_table -- [bp|amp] [max_iters] [rho_step] [n] [alphas,…] [seeds,…]`
 
 use densemc::arch::{Activation, Arch};
 use densemc::bp::{self, FactorRule, Form, Params, Protocol};
@@ -22,12 +22,15 @@ fn main() {
         .split(',')
         .map(|a| a.parse().expect("alpha"))
         .collect();
-    let seeds: u64 = arg(5, "3").parse().expect("seeds");
+    let seeds: Vec<u64> = arg(5, "1,2,3")
+        .split(',')
+        .map(|s| s.parse().expect("seed"))
+        .collect();
     let arch = Arch::new(n, 1, Activation::Perceptron).expect("N odd");
     println!("form {form:?}, max_iters {max_iters}, ρ step {step}, N = {n}");
     println!("alpha seed solved errors iterations steps seconds");
     for &alpha in &alphas {
-        for seed in 1..=seeds {
+        for &seed in &seeds {
             let (inst, _) = model::generate(arch, alpha, seed, false).expect("instance");
             let params = Params {
                 form,

@@ -165,7 +165,7 @@ impl Params {
 /// The end of a run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
-    /// sign(m) at the end: a solution when `solved`.
+    /// The sign(m) with the fewest errors over all sweeps (the first solution when `solved`).
     pub weights: Weights,
     /// Misclassified patterns of `weights`, recomputed by the reference evaluator.
     pub errors: u64,
@@ -210,6 +210,8 @@ fn run(
 ) -> Result<Outcome> {
     let mut iterations = 0;
     let mut entered = 0;
+    // The fewest errors of sign(m) seen so far, and that sign(m).
+    let mut best = (u64::MAX, Vec::new());
     'protocol: for &focus in steps {
         entered += 1;
         for _ in 0..params.max_iters {
@@ -218,7 +220,11 @@ fn run(
             if delta.is_nan() {
                 return Err(Error::Bug("message passing produced NaN".into()));
             }
-            if engine.errors_of_signs() == 0 {
+            let errors = engine.errors_of_signs();
+            if errors < best.0 {
+                best = (errors, engine.marginals().signs());
+            }
+            if errors == 0 {
                 break 'protocol;
             }
             if delta < params.epsilon {
@@ -226,12 +232,12 @@ fn run(
             }
         }
     }
-    let weights = Weights::from_signs(&engine.marginals().signs());
+    let weights = Weights::from_signs(&best.1);
     let errors = crate::model::reference::errors(inst, &weights);
-    let own = engine.errors_of_signs();
-    if errors != own {
+    if errors != best.0 {
         return Err(Error::Bug(format!(
-            "message passing counted {own} errors for sign(m), the reference evaluator {errors}"
+            "message passing counted {} errors for sign(m), the reference evaluator {errors}",
+            best.0
         )));
     }
     Ok(Outcome {
