@@ -20,11 +20,9 @@ struct Pin {
     replica_energies: &'static [u64],
 }
 
-const LINEAR: &str =
-    "--energy linear --beta0 0.5 --beta1 5 --gamma0 0.1 --gamma1 10 --beta-scaling sqrt \
+const LINEAR: &str = "--energy linear --beta0 0.5 --beta1 5 --gamma0 0.1 --gamma1 10 --beta-scaling sqrt \
                       --max-sweeps 20000";
-const ERRORS: &str =
-    "--energy errors --beta0 1 --beta1 5 --gamma0 0.1 --gamma1 10 --beta-scaling sqrt \
+const ERRORS: &str = "--energy errors --beta0 1 --beta1 5 --gamma0 0.1 --gamma1 10 --beta-scaling sqrt \
                       --max-sweeps 20000";
 
 const PINS: &[Pin] = &[
@@ -153,10 +151,7 @@ fn pinned_trajectories_are_unchanged() {
     let mut wrong = Vec::new();
     for pin in PINS {
         let r = run_pin(pin, &dir);
-        let u = |k: &str| {
-            r[k].as_u64()
-                .unwrap_or_else(|| panic!("{}: no {k}", pin.name))
-        };
+        let u = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{}: no {k}", pin.name));
         let got = (
             fnv1a(r["weights"].as_str().unwrap()),
             r["centre"]["weights"].as_str().map(fnv1a),
@@ -185,9 +180,5 @@ fn pinned_trajectories_are_unchanged() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(
-        wrong.is_empty(),
-        "trajectories moved:\n{}",
-        wrong.join("\n")
-    );
+    assert!(wrong.is_empty(), "trajectories moved:\n{}", wrong.join("\n"));
 }
