@@ -4,7 +4,9 @@
 //! binary perceptron and tree committee machines with sign or ReLU hidden units. The science and the symbols
 //! are in `docs/models.md`; the layers import only downward:
 //!
-//! `mc` (Monte Carlo) → `model` (architectures, evaluation) → `instance` (patterns, files) → `weights` → `bits` (kernels)
+//! `cli` → `run`, `study` → `solve` (the solver seam) → `mc` (Monte Carlo), `bp` (message passing) → `model`
+//! (architectures, evaluation) → `instance` (patterns, files) → leaves (`weights`, `rng`, `names`, `fsio`) → `bits`
+//! (kernels); `theory` stands apart. `docs/architecture.md` says what each room holds.
 //!
 //! ```
 //! use densemc::{model::{self, Activation, Arch}, bits::Kernels};
@@ -22,6 +24,7 @@
 
 pub mod bench;
 pub mod bits;
+pub mod bp;
 pub mod error;
 pub mod fsio;
 pub mod instance;
