@@ -344,51 +344,47 @@ fn every_path_refuses_rows_that_are_not_whole_stripes() {
 #[test]
 fn delta_rows_refuse_inconsistent_shapes() {
     let z = vec![0u64; 65 * 8];
-    let ok = |a: &[u64],
-              cols: &[u64],
-              labels: &[u64],
-              w: &[u64],
-              cneg: &[u64],
-              s: usize,
-              n_unit: usize| {
+    // Rows of K = cneg.len() units, A = B = `a`.
+    let rows = |a: &[u64], cols: &[u64], labels: &[u64], w: &[u64], cneg: &[u64], s, n_unit| {
         DeltaRows::new(a, a, cols, labels, w, cneg, s, n_unit, false).map(|r| r.sites())
     };
-    assert_eq!(
-        ok(&z[..16], &z[..24], &z[..8], &z[..1], &z[..2], 8, 2),
-        Ok(3)
-    );
-    assert!(
-        ok(&z[..16], &z[..24], &z[..8], &z[..1], &z[..2], 0, 2).is_err(),
-        "stride 0"
-    );
-    assert!(
-        ok(&z[..8], &z[..24], &z[..8], &z[..1], &z[..2], 8, 2).is_err(),
-        "A for one unit of two"
-    );
-    assert!(
-        ok(&z[..16], &z[..24], &z[..16], &z[..1], &z[..2], 8, 2).is_err(),
-        "σ of two rows"
-    );
-    assert!(
-        ok(&z[..16], &z[..20], &z[..8], &z[..1], &z[..2], 8, 2).is_err(),
-        "columns not whole rows"
-    );
-    assert!(
-        ok(&z[..16], &z[..24], &z[..8], &z[..1], &z[..2], 8, 1).is_err(),
-        "2 units of 1 site for 3 sites"
-    );
-    assert!(
-        ok(&z[..16], &z[..24], &z[..8], &z[..1], &z[..2], 8, 0).is_err(),
-        "n_unit 0"
-    );
-    assert!(
-        ok(&z[..16], &z[..24], &z[..8], &z[..1], &[], 8, 2).is_err(),
-        "no unit"
-    );
-    assert!(
-        ok(&z[..8], &z[..65 * 8], &z[..8], &z[..1], &z[..1], 8, 65).is_err(),
-        "65 sites, 64 weight bits"
-    );
+    let (a, cols, lab, w, k2) = (&z[..16], &z[..32], &z[..8], &z[..1], &z[..2]);
+    assert_eq!(rows(a, cols, lab, w, k2, 8, 2), Ok(4));
+    let refused = [
+        ("stride 0", rows(a, cols, lab, w, k2, 0, 2)),
+        (
+            "stride 12",
+            rows(&z[..24], &z[..48], &z[..12], w, k2, 12, 2),
+        ),
+        (
+            "A for one unit of two",
+            rows(&z[..8], cols, lab, w, k2, 8, 2),
+        ),
+        ("σ of two rows", rows(a, cols, &z[..16], w, k2, 8, 2)),
+        (
+            "columns not whole rows",
+            rows(a, &z[..28], lab, w, k2, 8, 2),
+        ),
+        (
+            "3 columns for 2 units of 2",
+            rows(a, &z[..24], lab, w, k2, 8, 2),
+        ),
+        (
+            "4 columns for 2 units of 1",
+            rows(a, cols, lab, w, k2, 8, 1),
+        ),
+        ("n_unit 0", rows(a, &[], lab, w, k2, 8, 0)),
+        ("no unit", rows(&[], &[], lab, w, &[], 8, 2)),
+        (
+            "65 sites, 64 weight bits",
+            rows(&z[..8], &z[..65 * 8], lab, w, &z[..1], 8, 65),
+        ),
+    ];
+    for (what, r) in refused {
+        assert!(r.is_err(), "{what}: accepted");
+    }
+    let e = rows(a, &z[..24], lab, w, k2, 8, 2).unwrap_err().to_string();
+    assert!(e.starts_with("cols (the instance columns)"), "{e}");
 }
 
 /// Zero-filled memory of `words` words that the kernel backs lazily (`MAP_NORESERVE`: nothing is

@@ -125,12 +125,8 @@ fn scan(u: &mut Unstructured, seed: u64) -> Result<()> {
         u.int_in_range(0..=41)?
     };
     let k: usize = u.int_in_range(0..=4)?;
-    let n: usize = u.int_in_range(0..=90)?;
-    let n_unit = if u.ratio(7, 8)? && k > 0 {
-        n.div_ceil(k).max(1)
-    } else {
-        u.int_in_range(0..=90)?
-    };
+    let n_unit: usize = u.int_in_range(0..=40)?;
+    let n = k * n_unit;
     let (la, lb) = (len_near(u, k * stride)?, len_near(u, k * stride)?);
     let (lc, ll) = (len_near(u, n * stride)?, len_near(u, stride)?);
     let lw = len_near(u, n.div_ceil(64))?;
@@ -147,7 +143,7 @@ fn scan(u: &mut Unstructured, seed: u64) -> Result<()> {
     else {
         return Ok(());
     };
-    assert_eq!(rows.sites(), lc / stride);
+    assert_eq!((rows.sites(), rows.sites() * stride), (n, lc));
     // Sites: in range, except (rarely) one past the end, which every path must refuse.
     let count: usize = u.int_in_range(0..=64)?;
     let sites: Vec<usize> = (0..count)

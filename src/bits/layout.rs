@@ -50,11 +50,6 @@ impl fmt::Display for LayoutError {
 
 impl std::error::Error for LayoutError {}
 
-#[cold]
-fn refuse(msg: String) -> LayoutError {
-    LayoutError(msg)
-}
-
 /// The rows the ΔE of flipping W_i reads (see `mc::state`): ΔE_i = popcnt(A_l & ¬y) − popcnt(B_l & y) with
 /// y = ξ_i ⊕ σ ⊕ W_i ⊕ [c_l = −1] and l = ⌊i/n⌋ the hidden unit of site i.
 ///
@@ -75,16 +70,19 @@ pub struct DeltaRows<'a> {
 }
 
 impl<'a> DeltaRows<'a> {
-    /// The rows of K = `cneg.len()` hidden units and N = `cols.len() / stride` sites:
+    /// The rows of K = `cneg.len()` hidden units of n = `n_unit` inputs each, N = K·n sites:
     /// - `a`, `b`: A_l, B_l, K rows of `stride` words each;
-    /// - `cols`: every column ξ_i of the instance, `stride` words each;
+    /// - `cols`: every column ξ_i of the instance, N rows of `stride` words;
     /// - `labels`: the label plane σ (`stride` words);
     /// - `w`: the packed weights, bit i%64 of word i/64 set when W_i = −1 (at least N bits);
     /// - `cneg`: per hidden unit l, all ones when c_l = −1 (ReLU output weights), else 0;
     /// - `stride`: words per bit row, a positive multiple of [`STRIPE`];
-    /// - `n_unit`: n = N/K, inputs per hidden unit (site i belongs to unit ⌊i/n⌋; K·n ≥ N);
+    /// - `n_unit`: n ≥ 1 (site i belongs to unit ⌊i/n⌋);
     /// - `prefetch`: prefetch the next site's column (worth it only when the columns do not fit the caches).
+    ///
+    /// The checks cost a few comparisons and multiplications (no division): cheap enough for every scan.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub fn new(
         a: &'a [u64],
         b: &'a [u64],
@@ -97,63 +95,65 @@ impl<'a> DeltaRows<'a> {
         prefetch: bool,
     ) -> Result<Self, LayoutError> {
         let k = cneg.len();
-        if stride == 0 || stride % STRIPE != 0 {
-            return Err(refuse(format!(
+        let rows = k.checked_mul(stride);
+        let sites = k.checked_mul(n_unit);
+        let ok = stride % STRIPE == 0
+            && stride != 0
+            && n_unit != 0
+            && k != 0
+            && rows.is_some_and(|r| a.len() == r && b.len() == r)
+            && labels.len() == stride
+            && sites.and_then(|n| n.checked_mul(stride)) == Some(cols.len())
+            && sites.is_some_and(|n| w.len() >= n.div_ceil(64));
+        match sites {
+            Some(sites) if ok => Ok(DeltaRows {
+                a,
+                b,
+                cols,
+                labels,
+                w,
+                cneg,
+                stride,
+                n_unit,
+                sites,
+                prefetch,
+            }),
+            _ => Err(Self::refusal(
+                [a.len(), b.len(), cols.len(), labels.len(), w.len()],
+                k,
+                stride,
+                n_unit,
+            )),
+        }
+    }
+
+    /// What [`DeltaRows::new`] found wrong, naming the parameter.
+    #[cold]
+    #[inline(never)]
+    fn refusal(lens: [usize; 5], k: usize, stride: usize, n_unit: usize) -> LayoutError {
+        let [a, b, cols, labels, w] = lens;
+        LayoutError(if stride == 0 || stride % STRIPE != 0 {
+            format!(
                 "stride (words per bit row) must be a positive multiple of {STRIPE}, not {stride}"
-            )));
-        }
-        if k == 0 {
-            return Err(refuse(
-                "cneg (one fill per hidden unit) must not be empty".into(),
-            ));
-        }
-        let Some(rows) = k.checked_mul(stride) else {
-            return Err(refuse(format!(
-                "K·stride = {k}·{stride} (the words of the ΔE masks) overflows"
-            )));
-        };
-        if a.len() != rows || b.len() != rows {
-            return Err(refuse(format!(
-                "a and b (the ΔE masks) must hold K·stride = {rows} words, not {} and {}",
-                a.len(),
-                b.len()
-            )));
-        }
-        if labels.len() != stride {
-            return Err(refuse(format!(
-                "labels (the label plane) must hold stride = {stride} words, not {}",
-                labels.len()
-            )));
-        }
-        if cols.len() % stride != 0 {
-            return Err(refuse(format!(
-                "cols (the instance columns) must be whole rows of {stride} words, not {} words",
-                cols.len()
-            )));
-        }
-        let sites = cols.len() / stride;
-        if w.len() < sites.div_ceil(64) {
-            return Err(refuse(format!(
-                "w (the packed weights) must hold a bit for each of the N = {sites} sites, not {} words",
-                w.len()
-            )));
-        }
-        if n_unit == 0 || (k > 1 && n_unit.checked_mul(k).is_some_and(|kn| kn < sites)) {
-            return Err(refuse(format!(
-                "n_unit (inputs per hidden unit) = {n_unit} must be ≥ 1 and cover the N = {sites} sites with K = {k} units"
-            )));
-        }
-        Ok(DeltaRows {
-            a,
-            b,
-            cols,
-            labels,
-            w,
-            cneg,
-            stride,
-            n_unit,
-            sites,
-            prefetch,
+            )
+        } else if k == 0 {
+            "cneg (one fill per hidden unit) must not be empty".into()
+        } else if n_unit == 0 {
+            "n_unit (inputs per hidden unit) must be ≥ 1".into()
+        } else if let (Some(rows), Some(sites)) = (k.checked_mul(stride), k.checked_mul(n_unit)) {
+            if a != rows || b != rows {
+                format!("a and b (the ΔE masks) must hold K·stride = {rows} words, not {a} and {b}")
+            } else if labels != stride {
+                format!("labels (the label plane) must hold stride = {stride} words, not {labels}")
+            } else if sites.checked_mul(stride) != Some(cols) {
+                format!("cols (the instance columns) must hold N = K·n_unit = {sites} rows of {stride} words, not {cols} words")
+            } else {
+                format!("w (the packed weights) must hold a bit for each of the N = {sites} sites, not {w} words")
+            }
+        } else {
+            format!(
+                "K·stride or K·n_unit (K = {k}, stride = {stride}, n_unit = {n_unit}) overflows"
+            )
         })
     }
 

@@ -185,7 +185,7 @@ macro_rules! dispatch {
         impl Kernels {
             $(
                 $(#[$doc])*
-                #[inline]
+                #[inline(always)]
                 #[allow(clippy::too_many_arguments, clippy::unused_unit)]
                 pub fn $name<$($gen)*>(&self, $($arg: $ty),*) -> $ret {
                     $check

@@ -318,6 +318,9 @@ unsafe fn update_classify16(
     neg: &mut [u64],
 ) {
     let words = lanes.len() / 64;
+    // Sliced once to `words` (as `Kernels` checked), so that the loop indexes them without bounds checks.
+    let (col, lab) = (&col[..words], &lab[..words]);
+    let (eq1, eqm1, neg) = (&mut eq1[..words], &mut eqm1[..words], &mut neg[..words]);
     // SAFETY: the caller's promise; the lanes at w·64 + h·32 .. + 32 lie inside `lanes` for w < words.
     unsafe {
         let m2 = _mm512_set1_epi16(-2);
@@ -358,6 +361,9 @@ unsafe fn update_classify32(
     neg: &mut [u64],
 ) {
     let words = lanes.len() / 64;
+    // Sliced once to `words` (as `Kernels` checked), so that the loop indexes them without bounds checks.
+    let (col, lab) = (&col[..words], &lab[..words]);
+    let (eq1, eqm1, neg) = (&mut eq1[..words], &mut eqm1[..words], &mut neg[..words]);
     // SAFETY: the caller's promise; the lanes at w·64 + q·16 .. + 16 lie inside `lanes` for w < words.
     unsafe {
         let m2 = _mm512_set1_epi32(-2);
@@ -403,6 +409,14 @@ unsafe fn relu_update16(
     let [g0, z, h0, h2] = out;
     let words = lam.len() / 64;
     debug_assert!(g.len() >= lam.len());
+    // Sliced once to `words` (as `Kernels` checked), so that the loop indexes them without bounds checks.
+    let (col, lab) = (&col[..words], &lab[..words]);
+    let (g0, z, h0, h2) = (
+        &mut g0[..words],
+        &mut z[..words],
+        &mut h0[..words],
+        &mut h2[..words],
+    );
     // SAFETY: the caller's promise; the lanes at w·64 + h·32 .. + 32 lie inside `lam` and `g` for
     // w < words.
     unsafe {
@@ -459,6 +473,14 @@ unsafe fn relu_update32(
     let [g0, z, h0, h2] = out;
     let words = lam.len() / 64;
     debug_assert!(g.len() >= lam.len());
+    // Sliced once to `words` (as `Kernels` checked), so that the loop indexes them without bounds checks.
+    let (col, lab) = (&col[..words], &lab[..words]);
+    let (g0, z, h0, h2) = (
+        &mut g0[..words],
+        &mut z[..words],
+        &mut h0[..words],
+        &mut h2[..words],
+    );
     // SAFETY: the caller's promise; the lanes at w·64 + q·16 .. + 16 lie inside `lam` and `g` for
     // w < words.
     unsafe {
@@ -502,6 +524,7 @@ unsafe fn relu_update32(
 #[target_feature(enable = "avx512f,avx512bw,avx512vpopcntdq,popcnt")]
 pub unsafe fn accumulate(lanes: &mut [i32], bits: &[u64], fill: u64) {
     let words = lanes.len() / 64;
+    let bits = &bits[..words];
     let one = _mm512_set1_epi32(1);
     let two = _mm512_set1_epi32(2);
     let p = lanes.as_mut_ptr();
