@@ -261,8 +261,8 @@ fn panics(f: impl FnOnce()) -> bool {
 /// that are not whole stripes, or not all one length, are now refused by every path alike.
 #[test]
 fn every_path_refuses_rows_that_are_not_whole_stripes() {
-    let ones = vec![!0u64; 16];
-    let zeros = vec![0u64; 16];
+    let ones = [!0u64; 16];
+    let zeros = [0u64; 16];
     let generic = Kernels::get(Path::Generic).unwrap();
     // Whole stripes: every a bit counts (y = 0), so ΔE = 64 per word.
     assert_eq!(

@@ -225,9 +225,9 @@ impl<'a> DeltaRows<'a> {
     #[inline(always)]
     pub(crate) unsafe fn site_ptrs(&self, i: usize) -> (*const u64, *const u64, *const u64, u64) {
         let (s, l) = (self.stride, self.unit(i));
-        // SAFETY: `new` checked w.len() ≥ ⌈sites/64⌉, K·n ≥ sites (or K = 1, l = 0) and that a, b hold K rows
-        // and cols `sites` rows of s words, so for i < sites (the caller's promise) i/64 < w.len(), l < K,
-        // and the rows l and i lie inside a, b and cols.
+        // SAFETY: `new` checked w.len() ≥ ⌈sites/64⌉, sites = K·n, and that a, b hold K rows and cols
+        // `sites` rows of s words, so for i < sites (the caller's promise) i/64 < w.len(), l = ⌊i/n⌋ < K
+        // (l = 0 when K = 1), and the rows l and i lie inside a, b and cols.
         unsafe {
             let fill = ((*self.w.get_unchecked(i / 64) >> (i % 64)) & 1).wrapping_neg()
                 ^ *self.cneg.get_unchecked(l);
