@@ -285,7 +285,12 @@ pub(crate) mod check {
         fn fail(kernel: &str, words: usize, rows: &[usize]) -> ! {
             broken(kernel, format_args!("bit rows must be whole stripes of {STRIPE} words, all of one length: {words} and {rows:?}"))
         }
-        if words % STRIPE != 0 || rows.iter().any(|&l| l != words) {
+        // Folded into one test (no branch per row): zero exactly when the rule holds.
+        if rows
+            .iter()
+            .fold(words % STRIPE, |bad, &l| bad | (l ^ words))
+            != 0
+        {
             fail(kernel, words, &rows)
         }
     }
@@ -303,7 +308,11 @@ pub(crate) mod check {
                 ),
             )
         }
-        if lanes.iter().any(|&n| n % 64 != 0 || n / 64 != words) {
+        if lanes
+            .iter()
+            .fold(0, |bad, &n| bad | (n % 64) | ((n / 64) ^ words))
+            != 0
+        {
             fail(kernel, words, &lanes)
         }
     }
