@@ -4,8 +4,7 @@
 //! margin mask) is a run of `words` words with `words % STRIPE == 0`, so that every ISA path can work on
 //! full, aligned 512-bit stripes with no tail loop. Bits past the last pattern are kept at zero.
 
-/// Words per 512-bit stripe: the unit in which every kernel walks a bit row.
-pub const STRIPE: usize = 8;
+use super::STRIPE;
 
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
 #[repr(C, align(64))]
@@ -59,23 +58,6 @@ impl AlignedWords {
     }
 }
 
-/// Number of words (a multiple of [`STRIPE`]) that hold `bits` bits.
-pub fn words_for_bits(bits: usize) -> usize {
-    bits.div_ceil(64).div_ceil(STRIPE) * STRIPE
-}
-
-/// Mask of the valid bits in word `w` of a row holding `bits` bits.
-pub fn valid_mask(w: usize, bits: usize) -> u64 {
-    let lo = w * 64;
-    if bits >= lo + 64 {
-        !0
-    } else if bits <= lo {
-        0
-    } else {
-        (1u64 << (bits - lo)) - 1
-    }
-}
-
 /// Buffers from this size up are backed by 2 MiB pages where the kernel allows (Linux transparent huge
 /// pages in `madvise` or `always` mode): the Monte Carlo reads one instance column at a random place per
 /// proposal, and with 4 KiB pages every such read misses the TLB (docs/performance.md). `DENSEMC_THP=0`
@@ -109,6 +91,7 @@ fn advise_huge_pages(ptr: *mut u8, bytes: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bits::{valid_mask, words_for_bits};
 
     #[test]
     fn aligned_and_rounded() {

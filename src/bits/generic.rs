@@ -2,10 +2,27 @@
 //!
 //! Each kernel is an `#[inline(always)]` body; `x86_64::avx2` recompiles the same bodies inside
 //! `#[target_feature]` functions, so the compiler vectorises them for AVX2 without a second source.
-//! All bit rows have a length that is a multiple of [`STRIPE`](super::STRIPE) words, and lane slices hold
-//! 64 lanes per word of the bit rows they pair with.
+//! The shapes are those of [`layout`](super::layout) (checked by [`Kernels`](super::Kernels) before it
+//! calls in); called directly, these bodies are safe for any input and panic on shapes they cannot walk.
 
-use super::{DeltaRows, Lane, SiteRows, PREFETCH_AHEAD, STRIPE};
+use super::carry_save::step16;
+use super::{DeltaRows, Lane, SiteRows, Stripe, STRIPE};
+
+/// How many proposals ahead the column is prefetched.
+pub const PREFETCH_AHEAD: usize = 2;
+
+/// Prefetches `words` into the cache (a hint: no effect on results; nothing on other architectures).
+#[inline(always)]
+pub fn prefetch(words: &[u64]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in words.chunks(8) {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch of an address inside a live slice; SSE is in the x86-64 baseline.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = words;
+}
 
 /// ΔE kernel: Σ_w popcnt(a_w & !y_w) − popcnt(b_w & y_w), with y = col ^ lab ^ fill.
 #[inline(always)]
@@ -29,11 +46,12 @@ pub fn scan<F: FnMut(usize, i64) -> bool>(
     mut accept: F,
 ) -> Option<(usize, i64)> {
     for (k, &i) in sites.iter().enumerate() {
-        if let Some(&next) = sites.get(k + PREFETCH_AHEAD) {
-            rows.prefetch(next);
+        match sites.get(k + PREFETCH_AHEAD) {
+            Some(&next) if rows.prefetch() => rows.col(next).map_or((), prefetch),
+            _ => {}
         }
         let (a, b, col, fill) = rows.site(i);
-        let de = delta(a, b, col, rows.labels, fill);
+        let de = delta(a, b, col, rows.labels(), fill);
         if accept(i, de) {
             return Some((k, de));
         }
@@ -52,7 +70,7 @@ pub fn delta_each(
     out: &mut [i64],
 ) {
     if let Some(nx) = next {
-        super::prefetch(nx);
+        prefetch(nx);
     }
     for (o, r) in out.iter_mut().zip(reps) {
         *o = delta(r.a, r.b, col, lab, r.fill);
@@ -152,25 +170,10 @@ pub fn accumulate(lanes: &mut [i32], bits: &[u64], fill: u64) {
     }
 }
 
-type Stripe = [u64; STRIPE];
-
 #[inline(always)]
 fn load(cols: &[u64], at: usize, fill: u64) -> Stripe {
     let s: &Stripe = cols[at..at + STRIPE].try_into().unwrap();
     s.map(|w| w ^ fill)
-}
-
-/// Carry-save adder on stripes: (high, low) bits of a + b + c, lane by lane.
-#[inline(always)]
-fn csa(a: Stripe, b: Stripe, c: Stripe) -> (Stripe, Stripe) {
-    let mut h = [0; STRIPE];
-    let mut l = [0; STRIPE];
-    for j in 0..STRIPE {
-        let u = a[j] ^ b[j];
-        h[j] = (a[j] & b[j]) | (u & c[j]);
-        l[j] = u ^ c[j];
-    }
-    (h, l)
 }
 
 /// Adds a one-bit-per-lane stripe into the bit-sliced counter `planes` (ripple carry).
@@ -190,8 +193,8 @@ fn add_bit(planes: &mut [Stripe], mut carry: Stripe) {
     }
 }
 
-/// One Harley–Seal step: adds the 16 columns starting at `base` (stripe at word offset `off`) to the counter
-/// (ones, twos, fours, eights, high planes).
+/// One Harley–Seal step ([`step16`]) over the 16 columns from `base`, stripe at word offset `off`, into
+/// the counter (ones, twos, fours, eights, high planes).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn csa16(
@@ -204,24 +207,7 @@ fn csa16(
     high: &mut [Stripe],
 ) {
     let d = |k: usize| load(cols, (base + k) * stride + off, fills[base + k]);
-    let [ones, twos, fours, eights] = *low;
-    let (twos_a, o) = csa(ones, d(0), d(1));
-    let (twos_b, o) = csa(o, d(2), d(3));
-    let (fours_a, t) = csa(twos, twos_a, twos_b);
-    let (twos_a, o) = csa(o, d(4), d(5));
-    let (twos_b, o) = csa(o, d(6), d(7));
-    let (fours_b, t) = csa(t, twos_a, twos_b);
-    let (eights_a, f) = csa(fours, fours_a, fours_b);
-    let (twos_a, o) = csa(o, d(8), d(9));
-    let (twos_b, o) = csa(o, d(10), d(11));
-    let (fours_a, t) = csa(t, twos_a, twos_b);
-    let (twos_a, o) = csa(o, d(12), d(13));
-    let (twos_b, o) = csa(o, d(14), d(15));
-    let (fours_b, t) = csa(t, twos_a, twos_b);
-    let (eights_b, f) = csa(f, fours_a, fours_b);
-    let (sixteens, e) = csa(eights, eights_a, eights_b);
-    *low = [o, t, f, e];
-    add_bit(high, sixteens);
+    add_bit(high, step16(d, low));
 }
 
 /// Stripes up to which [`vcount`] keeps one stripe's counter in registers across all columns; beyond, it

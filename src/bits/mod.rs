@@ -1,26 +1,103 @@
 //! Word-level kernels on bit rows (`&[u64]`) and integer lanes, with one dispatch point.
 //!
-//! Layout shared by every kernel: a *bit row* holds one bit per pattern μ (bit μ%64 of word μ/64; bit 1 means
-//! the ±1 value −1, so a product of ±1 values is the XOR of their bits) and its length is a multiple of
-//! [`STRIPE`] words; a *lane slice* holds one small integer per pattern, 64 lanes per word of bit row.
+//! The shapes every kernel shares (bit rows, stripes, lane slices, the rows of a ΔE scan) and the one
+//! length rule that holds on every path are in [`layout`]'s docs.
 //!
-//! [`Kernels`] is a table of safe functions for one instruction-set [`Path`]. [`Kernels::best`] detects the
-//! CPU once and caches the choice; [`Kernels::get`] hands out any other path the CPU supports, for tests
-//! and benchmarks. The portable path in [`generic`] is the oracle all other paths are tested against.
+//! [`Kernels`] hands out the kernels of one instruction-set [`Path`] as safe methods. The kernel set is
+//! listed once, in `kernel_set!` below: that list makes each method (the length check, then one `match` on
+//! the path) and the AVX2 recompilation of the portable bodies. [`Kernels::best`] detects the CPU once and
+//! caches the choice; [`Kernels::get`] hands out any other path the CPU supports, for tests and benchmarks.
+//! The portable path in [`generic`] is the oracle all other paths are tested against.
+
+#![deny(unsafe_op_in_unsafe_fn)]
 
 mod aligned;
+mod carry_save;
 pub mod generic;
 mod lane;
-mod scan;
-#[cfg(target_arch = "x86_64")]
-mod x86_64;
+pub mod layout;
 
-pub use aligned::{valid_mask, words_for_bits, AlignedWords, STRIPE};
-pub use lane::Lane;
-pub use scan::{prefetch, DeltaRows, SiteRows, PREFETCH_AHEAD};
+pub use aligned::AlignedWords;
+pub use generic::{prefetch, PREFETCH_AHEAD};
+pub use lane::{Lane, Lanes};
+pub use layout::{valid_mask, words_for_bits, DeltaRows, LayoutError, SiteRows, Stripe, STRIPE};
 
+use layout::check;
 use std::fmt;
 use std::sync::OnceLock;
+
+/// The kernel set, listed once. `kernel_set!(m)` hands every kernel's doc, name, generics, arguments,
+/// result and length check to the macro `m`: `dispatch` (below) makes the [`Kernels`] methods,
+/// `x86_64::avx2` its recompiled bodies. Each path implements every kernel as a function of that name
+/// taking those arguments (`generic`: safe; `x86_64::*`: `unsafe`, callable once the CPU supports the path
+/// and the check passed).
+macro_rules! kernel_set {
+    ($m:ident) => {
+        $m! {
+            /// ΔE = Σ popcnt(a & !y) − popcnt(b & y) over the rows, y = col ^ lab ^ fill.
+            fn delta[](a: &[u64], b: &[u64], col: &[u64], lab: &[u64], fill: u64) -> i64;
+            check { check::rows("delta", col.len(), [a.len(), b.len(), lab.len()]) }
+
+            /// A run of single-flip proposals at `sites`, in order, with one dispatch for the whole run: ΔE_i
+            /// of each (as [`Kernels::delta`] on the rows [`DeltaRows::site`] picks) goes to
+            /// `accept(i, ΔE_i)` until that returns true. Returns the accepted proposal's position in `sites`
+            /// and its ΔE, or `None` when every proposal was rejected. `accept` is compiled into this path's
+            /// loop (it is generic, not a call). Panics at a site ≥ [`DeltaRows::sites`].
+            fn scan[F: FnMut(usize, i64) -> bool](rows: &DeltaRows, sites: &[usize], accept: F)
+                -> Option<(usize, i64)>;
+            check {}
+
+            /// ΔE of flipping one site in each of several replicas: `out[r]` = [`Kernels::delta`] of
+            /// (`reps[r].a`, `reps[r].b`, `col`, `lab`, `reps[r].fill`) for r < `reps.len()` ≤ `out.len()`,
+            /// reading the column once for all. `next`, the column of the site that comes next, is
+            /// prefetched meanwhile (a hint).
+            fn delta_each[](reps: &[SiteRows], col: &[u64], lab: &[u64], next: Option<&[u64]>,
+                out: &mut [i64]) -> ();
+            check {
+                check::rows("delta_each", col.len(), [lab.len(), next.map_or(col.len(), <[u64]>::len)]);
+                for r in reps {
+                    check::rows("delta_each", col.len(), [r.a.len(), r.b.len()]);
+                }
+                assert!(out.len() >= reps.len(), "delta_each: out is shorter than reps");
+            }
+
+            /// Number of set bits (any length).
+            fn popcount[](words: &[u64]) -> u64;
+            check {}
+
+            /// See [`generic::update_classify`].
+            fn update_classify[L: Lane](lanes: &mut [L], col: &[u64], lab: &[u64], fill: u64,
+                eq1: &mut [u64], eqm1: &mut [u64], neg: &mut [u64]) -> ();
+            check {
+                check::rows("update_classify", col.len(), [lab.len(), eq1.len(), eqm1.len(), neg.len()]);
+                check::lanes("update_classify", col.len(), [lanes.len()]);
+            }
+
+            /// See [`generic::relu_update`]; `out` is `[g0, z, h0, h2]`.
+            fn relu_update[L: Lane](lam: &mut [L], g: &mut [L], col: &[u64], lab: &[u64], fill: u64,
+                cfill: u64, out: [&mut [u64]; 4]) -> ();
+            check {
+                let [o0, o1, o2, o3] = &out;
+                check::rows("relu_update", col.len(), [lab.len(), o0.len(), o1.len(), o2.len(), o3.len()]);
+                check::lanes("relu_update", col.len(), [lam.len(), g.len()]);
+            }
+
+            /// See [`generic::accumulate`].
+            fn accumulate[](lanes: &mut [i32], bits: &[u64], fill: u64) -> ();
+            check {
+                check::rows("accumulate", bits.len(), []);
+                check::lanes("accumulate", bits.len(), [lanes.len()]);
+            }
+
+            /// See [`generic::vcount`].
+            fn vcount[](cols: &[u64], stride: usize, fills: &[u64], state: &mut [Stripe]) -> ();
+            check { check::vcount(cols.len(), stride, fills.len(), state.len()) }
+        }
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86_64;
 
 /// An instruction-set path of the kernels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -84,120 +161,53 @@ impl fmt::Display for Path {
     }
 }
 
-type Stripe = [u64; STRIPE];
-
-/// The kernels of one [`Path`]; every method is safe (the table exists only for a supported path).
+/// The kernels of one [`Path`]: every method is safe, since a `Kernels` exists only for a path the CPU
+/// supports ([`Kernels::get`]) and each method checks the shapes before it dispatches.
 pub struct Kernels {
     path: Path,
-    delta: fn(&[u64], &[u64], &[u64], &[u64], u64) -> i64,
-    popcount: fn(&[u64]) -> u64,
-    update_classify16: fn(&mut [i16], &[u64], &[u64], u64, &mut [u64], &mut [u64], &mut [u64]),
-    update_classify32: fn(&mut [i32], &[u64], &[u64], u64, &mut [u64], &mut [u64], &mut [u64]),
-    relu_update16: fn(&mut [i16], &mut [i16], &[u64], &[u64], u64, u64, [&mut [u64]; 4]),
-    relu_update32: fn(&mut [i32], &mut [i32], &[u64], &[u64], u64, u64, [&mut [u64]; 4]),
-    accumulate: fn(&mut [i32], &[u64], u64),
-    vcount: fn(&[u64], usize, &[u64], &mut [Stripe]),
-}
-
-macro_rules! kernel_table {
-    ($table:ident, $name:ident, $path:expr, $m:path) => {
-        mod $name {
-            #![allow(clippy::too_many_arguments)]
-            //! Safe wrappers: reachable only through a table handed out after feature detection.
-            use super::Stripe;
-            use $m as k;
-            pub fn delta(a: &[u64], b: &[u64], c: &[u64], l: &[u64], f: u64) -> i64 {
-                unsafe { k::delta(a, b, c, l, f) }
-            }
-            pub fn popcount(w: &[u64]) -> u64 {
-                unsafe { k::popcount(w) }
-            }
-            pub fn update_classify16(
-                v: &mut [i16],
-                c: &[u64],
-                l: &[u64],
-                f: u64,
-                a: &mut [u64],
-                b: &mut [u64],
-                n: &mut [u64],
-            ) {
-                unsafe { k::update_classify16(v, c, l, f, a, b, n) }
-            }
-            pub fn update_classify32(
-                v: &mut [i32],
-                c: &[u64],
-                l: &[u64],
-                f: u64,
-                a: &mut [u64],
-                b: &mut [u64],
-                n: &mut [u64],
-            ) {
-                unsafe { k::update_classify32(v, c, l, f, a, b, n) }
-            }
-            pub fn relu_update16(
-                v: &mut [i16],
-                g: &mut [i16],
-                c: &[u64],
-                l: &[u64],
-                f: u64,
-                cf: u64,
-                o: [&mut [u64]; 4],
-            ) {
-                unsafe { k::relu_update16(v, g, c, l, f, cf, o) }
-            }
-            pub fn relu_update32(
-                v: &mut [i32],
-                g: &mut [i32],
-                c: &[u64],
-                l: &[u64],
-                f: u64,
-                cf: u64,
-                o: [&mut [u64]; 4],
-            ) {
-                unsafe { k::relu_update32(v, g, c, l, f, cf, o) }
-            }
-            pub fn accumulate(v: &mut [i32], b: &[u64], f: u64) {
-                unsafe { k::accumulate(v, b, f) }
-            }
-            pub fn vcount(c: &[u64], s: usize, f: &[u64], p: &mut [Stripe]) {
-                unsafe { k::vcount(c, s, f, p) }
-            }
-        }
-        static $table: Kernels = Kernels {
-            path: $path,
-            delta: $name::delta,
-            popcount: $name::popcount,
-            update_classify16: $name::update_classify16,
-            update_classify32: $name::update_classify32,
-            relu_update16: $name::relu_update16,
-            relu_update32: $name::relu_update32,
-            accumulate: $name::accumulate,
-            vcount: $name::vcount,
-        };
-    };
 }
 
 static GENERIC: Kernels = Kernels {
     path: Path::Generic,
-    delta: generic::delta,
-    popcount: generic::popcount,
-    update_classify16: generic::update_classify::<i16>,
-    update_classify32: generic::update_classify::<i32>,
-    relu_update16: generic::relu_update::<i16>,
-    relu_update32: generic::relu_update::<i32>,
-    accumulate: generic::accumulate,
-    vcount: generic::vcount,
 };
+#[cfg(target_arch = "x86_64")]
+static AVX2: Kernels = Kernels { path: Path::Avx2 };
+#[cfg(target_arch = "x86_64")]
+static AVX512: Kernels = Kernels { path: Path::Avx512 };
 
-#[cfg(target_arch = "x86_64")]
-kernel_table!(AVX2, avx2_table, Path::Avx2, crate::bits::x86_64::avx2);
-#[cfg(target_arch = "x86_64")]
-kernel_table!(
-    AVX512,
-    avx512_table,
-    Path::Avx512,
-    crate::bits::x86_64::avx512
-);
+/// The [`Kernels`] methods: the kernel's length check, then the path's function.
+macro_rules! dispatch {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident [$($gen:tt)*] ($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty;
+        check $check:block
+    )*) => {
+        impl Kernels {
+            $(
+                $(#[$doc])*
+                #[inline(always)]
+                #[allow(clippy::too_many_arguments, clippy::unused_unit)]
+                pub fn $name<$($gen)*>(&self, $($arg: $ty),*) -> $ret {
+                    $check
+                    match self.path {
+                        Path::Generic => generic::$name($($arg),*),
+                        // SAFETY: a `Kernels` of this path exists only once the CPU was found to support it
+                        // (`Kernels::get`), and the check above established the shapes the path relies on.
+                        #[cfg(target_arch = "x86_64")]
+                        Path::Avx2 => unsafe { x86_64::avx2::$name($($arg),*) },
+                        // SAFETY: as for AVX2.
+                        #[cfg(target_arch = "x86_64")]
+                        Path::Avx512 => unsafe { x86_64::avx512::$name($($arg),*) },
+                        #[cfg(not(target_arch = "x86_64"))]
+                        _ => unreachable!("no such path on this architecture"),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+kernel_set!(dispatch);
 
 /// Environment variable that pins the path `Kernels::best` picks (`generic`, `avx2`, `avx512`).
 pub const PATH_ENV: &str = "DENSEMC_PATH";
@@ -258,111 +268,12 @@ impl Kernels {
     pub fn path(&self) -> Path {
         self.path
     }
-
-    /// ΔE = Σ popcnt(a & !y) − popcnt(b & y) over the rows, y = col ^ lab ^ fill.
-    #[inline]
-    pub fn delta(&self, a: &[u64], b: &[u64], col: &[u64], lab: &[u64], fill: u64) -> i64 {
-        (self.delta)(a, b, col, lab, fill)
-    }
-
-    /// A run of single-flip proposals at `sites`, in order, with one dispatch for the whole run: ΔE_i of
-    /// each (as [`Kernels::delta`] on the rows [`DeltaRows::site`] picks) goes to `accept(i, ΔE_i)` until
-    /// that returns true. Returns the accepted proposal's position in `sites` and its ΔE, or `None` when
-    /// every proposal was rejected. `accept` is compiled into this path's loop (it is generic, not a call).
-    #[inline]
-    pub fn scan<F: FnMut(usize, i64) -> bool>(
-        &self,
-        rows: &DeltaRows,
-        sites: &[usize],
-        accept: F,
-    ) -> Option<(usize, i64)> {
-        match self.path {
-            // SAFETY: a table of these paths exists only after the CPU was found to support them.
-            #[cfg(target_arch = "x86_64")]
-            Path::Avx512 => unsafe { x86_64::avx512::scan(rows, sites, accept) },
-            #[cfg(target_arch = "x86_64")]
-            Path::Avx2 => unsafe { x86_64::avx2::scan(rows, sites, accept) },
-            _ => generic::scan(rows, sites, accept),
-        }
-    }
-
-    /// ΔE of flipping one site in each of several replicas: `out[r]` = [`Kernels::delta`] of
-    /// (`reps[r].a`, `reps[r].b`, `col`, `lab`, `reps[r].fill`), reading the column once for all. `next`,
-    /// the column of the site that comes next, is prefetched meanwhile (a hint).
-    #[inline]
-    pub fn delta_each(
-        &self,
-        reps: &[SiteRows],
-        col: &[u64],
-        lab: &[u64],
-        next: Option<&[u64]>,
-        out: &mut [i64],
-    ) {
-        match self.path {
-            // SAFETY: a table of these paths exists only after the CPU was found to support them.
-            #[cfg(target_arch = "x86_64")]
-            Path::Avx512 => unsafe { x86_64::avx512::delta_each(reps, col, lab, next, out) },
-            #[cfg(target_arch = "x86_64")]
-            Path::Avx2 => unsafe { x86_64::avx2::delta_each(reps, col, lab, next, out) },
-            _ => generic::delta_each(reps, col, lab, next, out),
-        }
-    }
-
-    /// Number of set bits.
-    #[inline]
-    pub fn popcount(&self, words: &[u64]) -> u64 {
-        (self.popcount)(words)
-    }
-
-    /// See [`generic::update_classify`].
-    #[inline]
-    #[allow(clippy::too_many_arguments)]
-    pub fn update_classify<L: Lane>(
-        &self,
-        lanes: &mut [L],
-        col: &[u64],
-        lab: &[u64],
-        fill: u64,
-        eq1: &mut [u64],
-        eqm1: &mut [u64],
-        neg: &mut [u64],
-    ) {
-        L::update_classify(self, lanes, col, lab, fill, eq1, eqm1, neg)
-    }
-
-    /// See [`generic::relu_update`]; `out` is `[g0, z, h0, h2]`.
-    #[inline]
-    #[allow(clippy::too_many_arguments)]
-    pub fn relu_update<L: Lane>(
-        &self,
-        lam: &mut [L],
-        g: &mut [L],
-        col: &[u64],
-        lab: &[u64],
-        fill: u64,
-        cfill: u64,
-        out: [&mut [u64]; 4],
-    ) {
-        L::relu_update(self, lam, g, col, lab, fill, cfill, out)
-    }
-
-    /// See [`generic::accumulate`].
-    #[inline]
-    pub fn accumulate(&self, lanes: &mut [i32], bits: &[u64], fill: u64) {
-        (self.accumulate)(lanes, bits, fill)
-    }
-
-    /// See [`generic::vcount`].
-    #[inline]
-    pub fn vcount(&self, cols: &[u64], stride: usize, fills: &[u64], state: &mut [Stripe]) {
-        (self.vcount)(cols, stride, fills, state)
-    }
 }
 
 /// Bit-sliced integers over one 512-pattern stripe: plane b holds bit b of every lane's value.
 pub mod sliced {
+    pub use super::Stripe;
     use super::STRIPE;
-    pub type Stripe = [u64; STRIPE];
 
     /// Lanes where value ≥ t (t a constant), value given by its planes (missing high planes are zero).
     pub fn ge_const(planes: &[Stripe], t: u64) -> Stripe {

@@ -171,17 +171,18 @@ impl<'a, L: Lane> State<'a, L> {
     /// The rows the ΔE scan reads.
     #[inline]
     fn rows(&self) -> DeltaRows<'_> {
-        DeltaRows {
-            a: self.m.a(),
-            b: self.m.b(),
-            cols: self.inst.cols(),
-            labels: self.inst.labels(),
-            w: self.w.words(),
-            cneg: self.m.cneg(),
-            stride: self.stride,
-            n_unit: self.n_unit,
-            prefetch: self.prefetch,
-        }
+        DeltaRows::new(
+            self.m.a(),
+            self.m.b(),
+            self.inst.cols(),
+            self.inst.labels(),
+            self.w.words(),
+            self.m.cneg(),
+            self.stride,
+            self.n_unit,
+            self.prefetch,
+        )
+        .expect("a state's ΔE rows are consistent")
     }
 
     /// Unit of weight i and the fill to XOR into its column for the ΔE kernel.
