@@ -16,6 +16,7 @@
 //! assert_eq!(model::fast::errors(&inst, &teacher.unwrap(), Kernels::best()), 0);
 //! ```
 
+#![deny(unsafe_op_in_unsafe_fn)]
 #![allow(
     clippy::needless_range_loop,
     clippy::type_complexity,
