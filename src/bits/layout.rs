@@ -127,6 +127,42 @@ impl<'a> DeltaRows<'a> {
         }
     }
 
+    /// [`DeltaRows::new`] without the checks, for a caller that made the same rows before and checked them
+    /// then (a Monte Carlo state builds its rows once per accepted move, and their lengths never change).
+    ///
+    /// # Safety
+    /// The arguments must pass [`DeltaRows::new`]'s checks; the kernels read within those lengths unchecked.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub unsafe fn new_unchecked(
+        a: &'a [u64],
+        b: &'a [u64],
+        cols: &'a [u64],
+        labels: &'a [u64],
+        w: &'a [u64],
+        cneg: &'a [u64],
+        stride: usize,
+        n_unit: usize,
+        prefetch: bool,
+    ) -> Self {
+        debug_assert!(
+            Self::new(a, b, cols, labels, w, cneg, stride, n_unit, prefetch).is_ok(),
+            "DeltaRows::new_unchecked on rows that new refuses"
+        );
+        DeltaRows {
+            a,
+            b,
+            cols,
+            labels,
+            w,
+            cneg,
+            stride,
+            n_unit,
+            sites: cneg.len() * n_unit,
+            prefetch,
+        }
+    }
+
     /// What [`DeltaRows::new`] found wrong, naming the parameter.
     #[cold]
     #[inline(never)]

@@ -144,7 +144,7 @@ impl<'a, L: Lane> State<'a, L> {
         } else {
             0
         };
-        Ok(State {
+        let state = State {
             inst,
             kern,
             kind,
@@ -155,7 +155,28 @@ impl<'a, L: Lane> State<'a, L> {
             shared,
             m,
             prefetch: inst.cols().len() * 8 > PREFETCH_ABOVE,
-        })
+        };
+        if shared == 0 {
+            // The rows of every later scan have these lengths: checked here once (see `rows`).
+            state
+                .checked_rows()
+                .map_err(|e| Error::input(format!("the state's ΔE rows: {e}")))?;
+        }
+        Ok(state)
+    }
+
+    fn checked_rows(&self) -> std::result::Result<DeltaRows<'_>, crate::bits::LayoutError> {
+        DeltaRows::new(
+            self.m.a(),
+            self.m.b(),
+            self.inst.cols(),
+            self.inst.labels(),
+            self.w.words(),
+            self.m.cneg(),
+            self.stride,
+            self.n_unit,
+            self.prefetch,
+        )
     }
 
     /// Whether this lane type holds every field of `inst`: |λ_l| ≤ n = N/K, |σV| ≤ K, |σh| ≤ (K/2)·n.
@@ -168,21 +189,26 @@ impl<'a, L: Lane> State<'a, L> {
         self.kind
     }
 
-    /// The rows the ΔE scan reads.
+    /// The rows the ΔE scan reads (tree architectures: `shared == 0`).
     #[inline]
     fn rows(&self) -> DeltaRows<'_> {
-        DeltaRows::new(
-            self.m.a(),
-            self.m.b(),
-            self.inst.cols(),
-            self.inst.labels(),
-            self.w.words(),
-            self.m.cneg(),
-            self.stride,
-            self.n_unit,
-            self.prefetch,
-        )
-        .expect("a state's ΔE rows are consistent")
+        debug_assert_eq!(self.shared, 0);
+        // SAFETY: `build` checked these rows with `DeltaRows::new` (`checked_rows`). None of their lengths
+        // changes afterwards: the instance is shared and immutable, the masks of `m` and the weight words
+        // are updated in place, and stride, n_unit, prefetch are fixed.
+        unsafe {
+            DeltaRows::new_unchecked(
+                self.m.a(),
+                self.m.b(),
+                self.inst.cols(),
+                self.inst.labels(),
+                self.w.words(),
+                self.m.cneg(),
+                self.stride,
+                self.n_unit,
+                self.prefetch,
+            )
+        }
     }
 
     /// Unit of weight i and the fill to XOR into its column for the ΔE kernel.
