@@ -5,13 +5,14 @@
 
 pub mod driver;
 pub mod ensemble;
+mod rejection_free;
 pub mod run;
 pub mod schedule;
 pub mod state;
 pub mod tracker;
 
-pub use driver::{anneal, Params, Visit};
+pub use driver::{anneal, anneal_with, Dynamics, Params, Sampling, Visit};
 pub use ensemble::{Centre, Ensemble};
-pub use run::{Found, Order, Outcome, Progress, Resume};
+pub use run::{Found, Order, Outcome, Progress, Resume, Sample};
 pub use schedule::{Ramp, Schedule};
 pub use state::{EnergyKind, Replica, State};
