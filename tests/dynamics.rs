@@ -8,11 +8,11 @@
 //! checks that the same samples fail against a deliberately wrong β (or γ), so the bound has power.
 
 use densemc::bits::Kernels;
+use densemc::instance::Instance;
 use densemc::mc::{
     self, Centre, Dynamics, EnergyKind, Ensemble, Order, Params, Ramp, Replica, Sample, Sampling,
     Schedule, State, Visit,
 };
-use densemc::instance::Instance;
 use densemc::model::{self, reference, Activation, Arch};
 use densemc::rng;
 use densemc::solve::{solve, Algo, ConfigSpec};
@@ -133,8 +133,7 @@ fn samples(
     seed: u64,
 ) -> Vec<Sample> {
     let schedule = Schedule::ramp(Ramp::Linear, (beta, beta), (gamma, gamma), sweeps).unwrap();
-    run(inst, kind, y, centre, schedule, ch, sweeps, seed)
-        .split_off(200.min(sweeps as usize / 10))
+    run(inst, kind, y, centre, schedule, ch, sweeps, seed).split_off(200.min(sweeps as usize / 10))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -189,7 +188,13 @@ fn run(
 /// batch-means standard errors, floored by √(p(1−p)/T)).
 fn max_z(xs: &[usize], p: &[f64]) -> f64 {
     let pooled = p.len();
-    let cat = |k: usize| if k < p.len() && p[k] >= 0.002 { k } else { pooled };
+    let cat = |k: usize| {
+        if k < p.len() && p[k] >= 0.002 {
+            k
+        } else {
+            pooled
+        }
+    };
     let mut pc = vec![0.0; pooled + 1];
     for (k, &pk) in p.iter().enumerate() {
         pc[cat(k)] += pk;
@@ -218,8 +223,20 @@ fn max_z(xs: &[usize], p: &[f64]) -> f64 {
 #[test]
 fn sa_samples_the_boltzmann_distribution_exactly() {
     let cases = [
-        (13, 1, Activation::Perceptron, EnergyKind::Errors, &[0.5, 1.5, 3.0][..]),
-        (13, 1, Activation::Perceptron, EnergyKind::Linear, &[0.8][..]),
+        (
+            13,
+            1,
+            Activation::Perceptron,
+            EnergyKind::Errors,
+            &[0.5, 1.5, 3.0][..],
+        ),
+        (
+            13,
+            1,
+            Activation::Perceptron,
+            EnergyKind::Linear,
+            &[0.8][..],
+        ),
         (15, 3, Activation::Sign, EnergyKind::Errors, &[1.0, 2.5][..]),
     ];
     let chains = [
@@ -234,14 +251,21 @@ fn sa_samples_the_boltzmann_distribution_exactly() {
             let p = exact_sa(&energies, beta);
             let wrong = exact_sa(&energies, beta * 1.3);
             for (s, ch) in chains.iter().enumerate() {
-                let xs: Vec<usize> = samples(&inst, kind, 1, None, (beta, 0.0), *ch, 40_000, s as u64)
-                    .iter()
-                    .map(|x| x.energies[0] as usize)
-                    .collect();
+                let xs: Vec<usize> =
+                    samples(&inst, kind, 1, None, (beta, 0.0), *ch, 40_000, s as u64)
+                        .iter()
+                        .map(|x| x.energies[0] as usize)
+                        .collect();
                 let (z, zw) = (max_z(&xs, &p), max_z(&xs, &wrong));
                 eprintln!("{act} N={n} {kind:?} β={beta} {ch:?}: |z| {z:.2}, wrong β {zw:.1}");
-                assert!(z < Z_MAX, "{act} N={n} {kind:?} β={beta} {ch:?}: |z| = {z:.2}");
-                assert!(zw > 2.0 * Z_MAX, "{act} N={n} β={beta} {ch:?}: a 30% wrong β gives only |z| = {zw:.2}");
+                assert!(
+                    z < Z_MAX,
+                    "{act} N={n} {kind:?} β={beta} {ch:?}: |z| = {z:.2}"
+                );
+                assert!(
+                    zw > 2.0 * Z_MAX,
+                    "{act} N={n} β={beta} {ch:?}: a 30% wrong β gives only |z| = {zw:.2}"
+                );
             }
         }
     }
@@ -297,9 +321,237 @@ fn rsa_samples_the_robust_ensemble_exactly() {
                 assert!(zh < Z_MAX, "{what}: overlap |z| = {zh:.2}");
                 let (zws, zwh) = (max_z(&sums, &ws), max_z(&h, &wh));
                 eprintln!("{what}: |z| Σ E {zs:.2}, H {zh:.2}; wrong β {zws:.1}, wrong γ {zwh:.1}");
-                assert!(zws > 2.0 * Z_MAX, "{what}: a 30% wrong β gives only |z| = {zws:.2}");
-                assert!(zwh > 2.0 * Z_MAX, "{what}: a 50% wrong γ gives only |z| = {zwh:.2}");
+                assert!(
+                    zws > 2.0 * Z_MAX,
+                    "{what}: a 30% wrong β gives only |z| = {zws:.2}"
+                );
+                assert!(
+                    zwh > 2.0 * Z_MAX,
+                    "{what}: a 50% wrong γ gives only |z| = {zwh:.2}"
+                );
             }
         }
     }
+}
+
+/// Mean and variance of the mean.
+fn mean_se2(x: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    let v = x.iter().map(|a| (a - m).powi(2)).sum::<f64>() / (n - 1.0);
+    (m, v / n)
+}
+
+/// Welch's z of two samples' means.
+fn welch(a: &[f64], b: &[f64]) -> f64 {
+    let ((ma, va), (mb, vb)) = (mean_se2(a), mean_se2(b));
+    (ma - mb).abs() / (va + vb).sqrt().max(1e-12)
+}
+
+/// The two-sample Kolmogorov–Smirnov statistic scaled by √(n m/(n + m)) (≈ 1.95 at p = 0.001).
+fn ks(a: &[f64], b: &[f64]) -> f64 {
+    let mut xs: Vec<f64> = a.iter().chain(b).copied().collect();
+    xs.sort_by(f64::total_cmp);
+    let cdf = |s: &[f64], x: f64| s.iter().filter(|&&v| v <= x).count() as f64 / s.len() as f64;
+    let d = xs
+        .iter()
+        .map(|&x| (cdf(a, x) - cdf(b, x)).abs())
+        .fold(0.0, f64::max);
+    let (n, m) = (a.len() as f64, b.len() as f64);
+    d * (n * m / (n + m)).sqrt()
+}
+
+/// Per run: Σ_a E_a after each sweep, and the accepted moves.
+fn anneals(
+    inst: &Instance,
+    y: usize,
+    centre: Option<Centre>,
+    schedule: &Schedule,
+    ch: Chain,
+    sweeps: u64,
+    seeds: u64,
+) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let mut traces = vec![Vec::new(); sweeps as usize];
+    let mut accepted = Vec::new();
+    for seed in 0..seeds {
+        let tr = run(
+            inst,
+            EnergyKind::Errors,
+            y,
+            centre,
+            schedule.clone(),
+            ch,
+            sweeps,
+            seed,
+        );
+        for (t, s) in tr.iter().enumerate() {
+            traces[t].push(s.energies.iter().sum::<i64>() as f64);
+        }
+        accepted.push(tr.last().unwrap().accepted as f64);
+    }
+    (traces, accepted)
+}
+
+/// The largest Welch z of the energy means at a few sweeps and of the accepted moves, and the final
+/// energies' KS statistic, between two sets of runs.
+fn compare(a: &(Vec<Vec<f64>>, Vec<f64>), b: &(Vec<Vec<f64>>, Vec<f64>)) -> (f64, f64) {
+    let last = a.0.len() - 1;
+    let z = [0, last / 8, last / 4, last / 2, last]
+        .iter()
+        .map(|&t| welch(&a.0[t], &b.0[t]))
+        .fold(welch(&a.1, &b.1), f64::max);
+    (z, ks(&a.0[last], &b.0[last]))
+}
+
+#[test]
+fn rejection_free_anneals_like_random_site_metropolis() {
+    let sweeps = 30;
+    let cases = [
+        (
+            instance(201, 1, Activation::Perceptron, 0.6, 3),
+            1,
+            None,
+            ((0.3, 3.0), (0.0, 0.0)),
+            Visit::Shared,
+        ),
+        (
+            instance(99, 3, Activation::Sign, 0.6, 3),
+            3,
+            Some(Centre::Traced),
+            ((0.5, 3.0), (0.1, 2.0)),
+            Visit::Blocks,
+        ),
+        (
+            instance(101, 1, Activation::Perceptron, 0.6, 4),
+            3,
+            Some(Centre::Explicit),
+            ((0.5, 3.0), (0.1, 2.0)),
+            Visit::Blocks,
+        ),
+    ];
+    for (inst, y, centre, (beta, gamma), visit) in cases {
+        let ramp =
+            |f: f64| Schedule::ramp(Ramp::Linear, (beta.0, beta.1 * f), gamma, sweeps).unwrap();
+        let metropolis = chain(METROPOLIS, Order::Random, visit);
+        let rf = chain(RF, Order::Random, Visit::Blocks);
+        let seeds = 1000;
+        let m = anneals(&inst, y, centre, &ramp(1.0), metropolis, sweeps, seeds);
+        let r = anneals(&inst, y, centre, &ramp(1.0), rf, sweeps, seeds);
+        let (z, d) = compare(&m, &r);
+        // A 20% hotter end of the ramp is told apart by the same bounds.
+        let hot = anneals(&inst, y, centre, &ramp(0.8), metropolis, sweeps, seeds);
+        let (zh, dh) = compare(&hot, &r);
+        let what = format!("{} y={y} {centre:?}", inst.arch());
+        eprintln!("{what}: Welch z {z:.2}, KS {d:.2}; against a hotter ramp {zh:.1}, {dh:.2}");
+        assert!(
+            z < 4.5,
+            "{what}: the energy traces differ, Welch |z| = {z:.2}"
+        );
+        assert!(d < 1.95, "{what}: the final energies differ, KS {d:.2}");
+        assert!(
+            zh > 4.5 || dh > 1.95,
+            "{what}: a 20% hotter ramp is not detected: {zh:.2}, {dh:.2}"
+        );
+    }
+}
+
+#[test]
+fn settings_of_the_dynamics_are_checked_and_recorded() {
+    let spec = |dynamics, order, visit| ConfigSpec {
+        algo: Some(Algo::Rsa),
+        dynamics: Some(dynamics),
+        order,
+        visit,
+        max_sweeps: Some(5),
+        ..ConfigSpec::default()
+    };
+    let act = Activation::Perceptron;
+    // Rejection-free is the chain of random order, in the blocks visit.
+    let rf = spec(RF, None, None).resolve(act).unwrap();
+    assert_eq!(rf.order, Order::Random);
+    assert!(serde_json::to_string(&rf)
+        .unwrap()
+        .contains(r#""dynamics":"rejection-free""#));
+    let e = spec(RF, Some(Order::Permutation), None)
+        .resolve(act)
+        .unwrap_err();
+    assert!(e.to_string().starts_with("order:"), "{e}");
+    let e = spec(RF, None, Some(Visit::Shared))
+        .resolve(act)
+        .unwrap_err();
+    assert!(e.to_string().starts_with("visit:"), "{e}");
+    // The defaults leave the record as it was.
+    let m = spec(METROPOLIS, None, None).resolve(act).unwrap();
+    assert_eq!(m.order, Order::Permutation);
+    let json = serde_json::to_string(&m).unwrap();
+    assert!(
+        !json.contains("dynamics") && !json.contains("no_stop"),
+        "{json}"
+    );
+
+    // No stop: an easy instance is solved early but the run goes on to the budget.
+    let inst = instance(101, 1, Activation::Perceptron, 0.2, 1);
+    for dynamics in [METROPOLIS, RF] {
+        let mut cfg = ConfigSpec {
+            algo: Some(Algo::Sa),
+            dynamics: Some(dynamics),
+            max_sweeps: Some(400),
+            ..ConfigSpec::default()
+        }
+        .resolve(act)
+        .unwrap();
+        let stopped = solve(&inst, None, &cfg, &mut |_| true).unwrap();
+        assert!(stopped.solved && stopped.sweeps < 400, "{dynamics:?}");
+        cfg.no_stop = true;
+        let mut seen = 0;
+        let all = solve(&inst, None, &cfg, &mut |_| {
+            seen += 1;
+            true
+        })
+        .unwrap();
+        assert_eq!((all.sweeps, seen), (400, 400), "{dynamics:?}");
+        assert_eq!(all.proposals, 400 * 101);
+    }
+}
+
+#[test]
+fn cli_takes_the_dynamics_and_writes_a_no_stop_trace() {
+    let bin = env!("CARGO_BIN_EXE_densemc");
+    let dir = std::env::temp_dir().join(format!("densemc-dynamics-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let trace = dir.join("trace.csv");
+    let base = [
+        "solve",
+        "--n",
+        "101",
+        "--alpha",
+        "0.2",
+        "--algo",
+        "sa",
+        "--max-sweeps",
+        "50",
+        "-q",
+    ];
+    let out = std::process::Command::new(bin)
+        .args(base)
+        .args(["--dynamics", "rejection-free", "--no-stop", "--trace"])
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = std::fs::read_to_string(&trace).unwrap().lines().count();
+    assert_eq!(rows, 1 + 50, "a header and one row per sweep");
+    let out = std::process::Command::new(bin)
+        .args(base)
+        .args(["--dynamics", "rejection-free", "--order", "permutation"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -221,9 +221,8 @@ pub fn anneal_with<R: Replica>(
             None => &mut chain.moves[0],
         };
         if rf && !ens.coupling.interacts() {
-            if sites.len() != n {
-                sites = (0..n).collect();
-            }
+            sites.clear();
+            sites.extend(0..n); // (the explicit centre's moves reuse the buffer)
         } else {
             sweep_sites(site_order, n, order_rng, &mut sites);
         }
