@@ -198,9 +198,10 @@ impl ConfigSpec {
             centre: self.centre.unwrap_or(Centre::Traced),
             schedule,
             max_sweeps,
-            order: self.order.unwrap_or(match dynamics {
-                Dynamics::Metropolis => Order::Permutation,
-                Dynamics::RejectionFree => Order::Random,
+            order: self.order.unwrap_or(if dynamics.random_sites() {
+                Order::Random
+            } else {
+                Order::Permutation
             }),
             energy,
             seed: self.seed.unwrap_or(defaults::SEED),
@@ -242,16 +243,18 @@ impl Config {
                 "threads (the number of threads) must be at least 1",
             ));
         }
-        if self.dynamics == Dynamics::RejectionFree {
+        if self.dynamics.random_sites() {
             if self.order != Order::Random {
-                return Err(Error::input(
-                    "order: the rejection-free dynamics samples the chain of random order; the permutation order has no rejection-free form",
-                ));
+                return Err(Error::input(format!(
+                    "order: the {} dynamics samples the chain of random order; the permutation order has no rejection-free form",
+                    self.dynamics
+                )));
             }
             if self.algo == Algo::Rsa && self.visit == Visit::Shared {
-                return Err(Error::input(
-                    "visit: the rejection-free dynamics samples the blocks visit; the shared visit has no rejection-free form",
-                ));
+                return Err(Error::input(format!(
+                    "visit: the {} dynamics samples the blocks visit; the shared visit has no rejection-free form",
+                    self.dynamics
+                )));
             }
         }
         if self.energy == EnergyKind::Linear && activation != Activation::Perceptron {

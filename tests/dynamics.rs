@@ -15,7 +15,7 @@ use densemc::mc::{
 };
 use densemc::model::{self, reference, Activation, Arch};
 use densemc::rng;
-use densemc::solve::{solve, Algo, ConfigSpec};
+use densemc::solve::{solve, solve_from, Algo, ConfigSpec};
 use densemc::weights::Weights;
 
 /// The bound on every category's |z|.
@@ -40,6 +40,7 @@ const fn chain(dynamics: Dynamics, order: Order, visit: Visit) -> Chain {
 
 const METROPOLIS: Dynamics = Dynamics::Metropolis;
 const RF: Dynamics = Dynamics::RejectionFree;
+const AUTO: Dynamics = Dynamics::Auto;
 
 fn instance(n: usize, k: usize, act: Activation, alpha: f64, seed: u64) -> Instance {
     model::generate(Arch::new(n, k, act).unwrap(), alpha, seed, false)
@@ -243,6 +244,7 @@ fn sa_samples_the_boltzmann_distribution_exactly() {
         chain(METROPOLIS, Order::Permutation, Visit::Shared),
         chain(METROPOLIS, Order::Random, Visit::Shared),
         chain(RF, Order::Random, Visit::Blocks),
+        chain(AUTO, Order::Random, Visit::Shared),
     ];
     for (n, k, act, kind, betas) in cases {
         let inst = instance(n, k, act, 0.6, 5);
@@ -278,6 +280,7 @@ fn rsa_samples_the_robust_ensemble_exactly() {
         chain(METROPOLIS, Order::Random, Visit::Blocks),
         chain(METROPOLIS, Order::Permutation, Visit::Shared),
         chain(RF, Order::Random, Visit::Blocks),
+        chain(AUTO, Order::Random, Visit::Blocks),
     ];
     // The explicit centre's replicas have the traced ensemble as their marginal.
     let explicit = [
@@ -438,6 +441,11 @@ fn rejection_free_anneals_like_random_site_metropolis() {
         let m = anneals(&inst, y, centre, &ramp(1.0), metropolis, sweeps, seeds);
         let r = anneals(&inst, y, centre, &ramp(1.0), rf, sweeps, seeds);
         let (z, d) = compare(&m, &r);
+        let auto = chain(AUTO, Order::Random, visit);
+        let (za, da) = compare(
+            &m,
+            &anneals(&inst, y, centre, &ramp(1.0), auto, sweeps, seeds),
+        );
         // A 20% hotter end of the ramp is told apart by the same bounds.
         let hot = anneals(&inst, y, centre, &ramp(0.8), metropolis, sweeps, seeds);
         let (zh, dh) = compare(&hot, &r);
@@ -448,6 +456,15 @@ fn rejection_free_anneals_like_random_site_metropolis() {
             "{what}: the energy traces differ, Welch |z| = {z:.2}"
         );
         assert!(d < 1.95, "{what}: the final energies differ, KS {d:.2}");
+        eprintln!("{what}: auto: Welch z {za:.2}, KS {da:.2}");
+        assert!(
+            za < 4.5,
+            "{what}: auto: the energy traces differ, Welch |z| = {za:.2}"
+        );
+        assert!(
+            da < 1.95,
+            "{what}: auto: the final energies differ, KS {da:.2}"
+        );
         assert!(
             zh > 4.5 || dh > 1.95,
             "{what}: a 20% hotter ramp is not detected: {zh:.2}, {dh:.2}"
@@ -554,4 +571,94 @@ fn cli_takes_the_dynamics_and_writes_a_no_stop_trace() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A run stopped at a sweep boundary and resumed from its record ends exactly as the uninterrupted one.
+#[test]
+fn rejection_free_and_auto_resume_bit_identically() {
+    let inst = instance(201, 1, Activation::Perceptron, 0.55, 2);
+    for (algo, centre) in [
+        (Algo::Sa, Centre::Traced),
+        (Algo::Rsa, Centre::Traced),
+        (Algo::Rsa, Centre::Explicit),
+    ] {
+        for dynamics in [RF, AUTO] {
+            let cfg = ConfigSpec {
+                algo: Some(algo),
+                replicas: Some(3),
+                centre: Some(centre),
+                dynamics: Some(dynamics),
+                max_sweeps: Some(150),
+                no_stop: Some(true),
+                ..ConfigSpec::default()
+            }
+            .resolve(Activation::Perceptron)
+            .unwrap();
+            let whole = solve(&inst, None, &cfg, &mut |_| true).unwrap();
+            let mut saved = None;
+            let part = solve(&inst, None, &cfg, &mut |p| {
+                if p.sweep == 70 {
+                    saved = Some((p.resume)());
+                    return false;
+                }
+                true
+            })
+            .unwrap();
+            assert_eq!(part.sweeps, 70);
+            let saved = saved.unwrap();
+            assert_eq!(saved.sweep_accepted.is_some(), dynamics == AUTO);
+            let rest = solve_from(&inst, None, &cfg, Some(&saved), &mut |_| true).unwrap();
+            let what = format!("{algo:?} {centre:?} {dynamics:?}");
+            assert_eq!(rest.weights, whole.weights, "{what}");
+            assert_eq!(rest.replica_energies, whole.replica_energies, "{what}");
+            assert_eq!(
+                (rest.sweeps, rest.proposals, rest.accepted),
+                (whole.sweeps, whole.proposals, whole.accepted),
+                "{what}"
+            );
+            assert_eq!(rest.centre, whole.centre, "{what}");
+        }
+    }
+}
+
+/// Down to β = 8 the automatic dynamics switches to rejection-free sweeps (its runs leave the Metropolis
+/// runs of the same seeds) and still anneals like random-site Metropolis.
+#[test]
+fn auto_switches_at_the_cold_end_and_keeps_the_chain() {
+    let inst = instance(201, 1, Activation::Perceptron, 0.6, 3);
+    let sweeps = 30;
+    let ramp = Schedule::ramp(Ramp::Linear, (0.3, 8.0), (0.0, 0.0), sweeps).unwrap();
+    let seeds = 1000;
+    let m = anneals(
+        &inst,
+        1,
+        None,
+        &ramp,
+        chain(METROPOLIS, Order::Random, Visit::Shared),
+        sweeps,
+        seeds,
+    );
+    let a = anneals(
+        &inst,
+        1,
+        None,
+        &ramp,
+        chain(AUTO, Order::Random, Visit::Shared),
+        sweeps,
+        seeds,
+    );
+    let (z, d) = compare(&m, &a);
+    let last = sweeps as usize - 1;
+    let parted = (0..seeds as usize)
+        .filter(|&s| m.0[last][s] != a.0[last][s] || m.1[s] != a.1[s])
+        .count();
+    eprintln!("auto β → 8: Welch z {z:.2}, KS {d:.2}, {parted} of {seeds} runs left Metropolis");
+    assert!(
+        z < 4.5 && d < 1.95,
+        "auto differs from Metropolis: Welch |z| = {z:.2}, KS {d:.2}"
+    );
+    assert!(
+        parted > seeds as usize / 2,
+        "auto switched in only {parted} of {seeds} runs"
+    );
 }

@@ -118,8 +118,9 @@ pub struct SearchArgs {
     /// Site order within a sweep [default: permutation; random with --dynamics rejection-free]
     #[arg(long, value_parser = named::<Order>())]
     pub order: Option<Order>,
-    /// metropolis (every proposal drawn) or rejection-free (the chain of --order random, drawn one accepted
-    /// move at a time with the rejections it stands for: for the cold end, where acceptance is low)
+    /// metropolis (every proposal drawn), rejection-free (the chain of --order random, drawn one accepted
+    /// move at a time with the rejections it stands for: for the cold end, acceptance ≲ 0.25/N) or auto
+    /// (the same chain, each sweep rejection-free when the sweep before was below that break-even)
     #[arg(long, value_parser = named::<Dynamics>(), default_value_t = Dynamics::Metropolis)]
     pub dynamics: Dynamics,
     /// E(W): errors (misclassified patterns) or linear (perceptron only: Σ of the weight flips each violated

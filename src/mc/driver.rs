@@ -56,6 +56,21 @@ pub enum Dynamics {
     /// rejection-free: the next accepted move directly, with the number of rejections it stands for
     /// (n-fold way; `mc::rejection_free`). Counters still count Metropolis-equivalent proposals.
     RejectionFree,
+    /// The chain of random-site Metropolis (as rejection-free), each sweep drawn rejection-free when the
+    /// sweep before accepted fewer than [`AUTO_BELOW`] moves per replica, else by Metropolis proposals.
+    Auto,
+}
+
+/// [`Dynamics::Auto`] draws a sweep rejection-free below this many accepted moves per replica in the sweep
+/// before: the measured break-even acceptance ≈ 0.25/N (docs/algorithms.md).
+pub const AUTO_BELOW: f64 = 0.25;
+
+impl Dynamics {
+    /// Whether the chain is that of random-site Metropolis in the blocks visit (every dynamics but
+    /// Metropolis, whose order and visit are free).
+    pub fn random_sites(self) -> bool {
+        self != Dynamics::Metropolis
+    }
 }
 
 /// How a run samples, besides [`Params`] (all off by default: Metropolis, stopping at a solution).
@@ -95,10 +110,12 @@ struct Chain {
     order: Option<Rng>,
     /// The explicit centre's moves (kept by every replicated run).
     centre: Option<Rng>,
+    /// [`Dynamics::Auto`]: the moves accepted in the last sweep.
+    sweep_accepted: Option<u64>,
 }
 
 impl Chain {
-    fn start<R: Replica>(seed: u64, ens: &Ensemble<R>) -> Self {
+    fn start<R: Replica>(seed: u64, ens: &Ensemble<R>, auto: bool) -> Self {
         let y = ens.y() as u64;
         let replicated = ens.coupling.centre.is_some();
         let tag = if replicated { "replica" } else { "sa" };
@@ -109,11 +126,12 @@ impl Chain {
             moves: (0..y).map(|a| rng::stream(seed, tag, a)).collect(),
             order: replicated.then(|| rng::stream(seed, "order", 0)),
             centre: replicated.then(|| rng::stream(seed, "centre", 0)),
+            sweep_accepted: auto.then_some(u64::MAX),
         }
     }
 
     /// Continues from `res` (the replicas already hold its weights); restores the explicit centre.
-    fn resume<R: Replica>(res: &Resume, ens: &mut Ensemble<R>) -> Result<Self> {
+    fn resume<R: Replica>(res: &Resume, ens: &mut Ensemble<R>, auto: bool) -> Result<Self> {
         let replicated = ens.coupling.centre.is_some();
         let explicit = ens.coupling.centre == Some(Centre::Explicit);
         if res.rngs.len() != ens.y()
@@ -121,6 +139,7 @@ impl Chain {
             || res.order_rng.is_some() != replicated
             || res.centre_rng.is_some() != replicated
             || res.centre_spins.is_some() != explicit
+            || res.sweep_accepted.is_some() != auto
         {
             return Err(Error::input(format!(
                 "the checkpoint holds {} replicas{} but the run has y = {}{}: it belongs to another run",
@@ -144,6 +163,7 @@ impl Chain {
             moves: res.rngs.clone(),
             order: res.order_rng.clone(),
             centre: res.centre_rng.clone(),
+            sweep_accepted: res.sweep_accepted,
         })
     }
 
@@ -155,6 +175,7 @@ impl Chain {
             rngs: self.moves.clone(),
             order_rng: self.order.clone(),
             centre_rng: self.centre.clone(),
+            sweep_accepted: self.sweep_accepted,
             centre_spins: ens.coupling.spins.as_ref().map(|w| w.to_pm()),
             weights: ens.reps.iter().map(|r| r.weights().to_pm()).collect(),
         }
@@ -196,12 +217,12 @@ pub fn anneal_with<R: Replica>(
 ) -> Result<Outcome> {
     let (y, n) = (ens.y(), ens.n());
     let stop = !how.no_stop;
-    let rf = how.dynamics == Dynamics::RejectionFree;
+    let auto = how.dynamics == Dynamics::Auto;
     let mut deltas: Vec<Deltas> = (0..y).map(|_| Deltas::default()).collect();
     let mut trace = Vec::new();
     let mut chain = match resume {
-        Some(res) => Chain::resume(res, ens)?,
-        None => Chain::start(params.seed, ens),
+        Some(res) => Chain::resume(res, ens, auto)?,
+        None => Chain::start(params.seed, ens, auto),
     };
     let mut sites = Vec::with_capacity(n);
     let mut de = Vec::with_capacity(y);
@@ -209,6 +230,11 @@ pub fn anneal_with<R: Replica>(
     let mut done = stop && ens.any_solved();
     while !done && chain.sweeps < params.max_sweeps {
         let (beta, gamma) = params.schedule.at(chain.sweeps);
+        let rf = match how.dynamics {
+            Dynamics::Metropolis => false,
+            Dynamics::RejectionFree => true,
+            Dynamics::Auto => (chain.sweep_accepted.unwrap_or(0) as f64) < AUTO_BELOW * y as f64,
+        };
         // Blocks: one permutation cut into blocks (the order within a block is `params.order`); shared: the
         // sweep's site sequence itself. Rejection-free: the blocks' sites (all sites, unshuffled, when
         // there is one block per replica).
@@ -259,6 +285,12 @@ pub fn anneal_with<R: Replica>(
         };
         chain.proposals += c.proposals;
         chain.accepted += c.accepted;
+        if let Some(a) = chain.sweep_accepted.as_mut() {
+            *a = c.accepted;
+        }
+        if !rf && c.accepted > 0 {
+            deltas.iter_mut().for_each(Deltas::invalidate);
+        }
         done = stop && ens.any_solved();
         if let Some(r) = chain.centre.as_mut() {
             ens.coupling
@@ -507,4 +539,5 @@ crate::named!(Visit, "replica visit order" {
 crate::named!(Dynamics, "dynamics" {
     Metropolis => "metropolis": "Single-flip Metropolis: every proposal drawn and decided",
     RejectionFree => "rejection-free": "The chain of random-site Metropolis drawn rejection-free (n-fold way): the next accepted move directly, with the number of rejections it stands for; for the cold end, where almost every proposal is rejected",
+    Auto => "auto": "The chain of random-site Metropolis, each sweep drawn rejection-free when the sweep before accepted under a quarter of a move per replica (the measured break-even), else by Metropolis proposals",
 });

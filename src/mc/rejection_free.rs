@@ -33,6 +33,11 @@ pub(super) struct Deltas {
 }
 
 impl Deltas {
+    /// The weights changed outside this dynamics.
+    pub(super) fn invalidate(&mut self) {
+        self.fresh = false;
+    }
+
     fn refresh<R: Replica>(&mut self, st: &R) {
         let n = st.n();
         if self.all.len() != n {

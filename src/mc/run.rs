@@ -42,6 +42,9 @@ pub struct Resume {
     pub centre_spins: Option<String>,
     /// Every replica's weights as `+`/`-`.
     pub weights: Vec<String>,
+    /// The automatic dynamics: the moves accepted in the last sweep (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep_accepted: Option<u64>,
 }
 
 /// A snapshot handed to the observer after every sweep.
