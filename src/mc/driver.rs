@@ -207,7 +207,8 @@ pub fn anneal<R: Replica>(
     anneal_with(ens, params, Sampling::default(), resume, observe)
 }
 
-/// [`anneal`] with the dynamics, stop rule and trace of `how`.
+/// [`anneal`] with the dynamics, stop rule and trace of `how`. Every dynamics but Metropolis needs
+/// `params.order` random and, for a replicated ensemble, the blocks visit.
 pub fn anneal_with<R: Replica>(
     ens: &mut Ensemble<R>,
     params: &Params,
@@ -216,6 +217,15 @@ pub fn anneal_with<R: Replica>(
     observe: &mut dyn FnMut(&Progress) -> bool,
 ) -> Result<Outcome> {
     let (y, n) = (ens.y(), ens.n());
+    if how.dynamics.random_sites()
+        && (params.order != Order::Random
+            || (params.visit == Visit::Shared && ens.coupling.centre.is_some() && y > 1))
+    {
+        return Err(Error::input(format!(
+            "order, visit: the {} dynamics samples the chain of random order in the blocks visit",
+            how.dynamics
+        )));
+    }
     let stop = !how.no_stop;
     let auto = how.dynamics == Dynamics::Auto;
     let mut deltas: Vec<Deltas> = (0..y).map(|_| Deltas::default()).collect();

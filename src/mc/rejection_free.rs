@@ -146,3 +146,24 @@ pub(super) fn phase<R: Replica, C: Cost>(
     }
     c
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// P(K ≥ k) = (1 − r)^k, within 5 standard errors.
+    #[test]
+    fn skips_are_geometric() {
+        let mut rng = rng::stream(1, "t", 0);
+        for r in [1.0, 0.5, 0.05, 1e-3] {
+            let n = 200_000;
+            let ks: Vec<u64> = (0..n).map(|_| geometric(&mut rng, r)).collect();
+            for k in [1u64, 2, 10, 100, 1000] {
+                let p = (1.0 - r).powi(k as i32);
+                let f = ks.iter().filter(|&&x| x >= k).count() as f64 / n as f64;
+                let se = (p * (1.0 - p) / n as f64).sqrt().max(1e-9);
+                assert!((f - p).abs() < 5.0 * se + 1e-12, "r={r} k={k}: {f} vs {p}");
+            }
+        }
+    }
+}
