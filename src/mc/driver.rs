@@ -18,6 +18,10 @@
 //!
 //! Rejected proposals change nothing, so a run of them up to the next accepted one is one
 //! [`Replica::scan`] (one dispatched kernel call, the Metropolis decision inlined).
+//!
+//! **Dynamics** ([`Sampling`]): [`Dynamics::RejectionFree`] draws the chain of random order in the blocks
+//! visit one accepted move at a time (`rejection_free`); [`Dynamics::Auto`] picks per sweep. With
+//! `no_stop` the run ignores solutions and goes to `max_sweeps`.
 
 use super::ensemble::{mean_overlap, Centre, Cost, Coupling, Ensemble, Explicit, Plain, Traced};
 use super::rejection_free::{self, Deltas};
