@@ -573,9 +573,10 @@ fn cli_takes_the_dynamics_and_writes_a_no_stop_trace() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// A run stopped at a sweep boundary and resumed from its record ends exactly as the uninterrupted one.
+/// A run stopped at a sweep boundary and resumed from its record ends exactly as the uninterrupted one, and
+/// so does a run on two threads.
 #[test]
-fn rejection_free_and_auto_resume_bit_identically() {
+fn rejection_free_and_auto_resume_and_thread_bit_identically() {
     let inst = instance(201, 1, Activation::Perceptron, 0.55, 2);
     for (algo, centre) in [
         (Algo::Sa, Centre::Traced),
@@ -617,6 +618,17 @@ fn rejection_free_and_auto_resume_bit_identically() {
                 "{what}"
             );
             assert_eq!(rest.centre, whole.centre, "{what}");
+            // The replicas of a phase on two threads: the same run.
+            let two = densemc::solve::Config {
+                threads: 2,
+                ..cfg.clone()
+            };
+            let par = solve(&inst, None, &two, &mut |_| true).unwrap();
+            assert_eq!(
+                (par.weights, par.accepted),
+                (whole.weights, whole.accepted),
+                "{what}"
+            );
         }
     }
 }
