@@ -11,8 +11,8 @@ use crate::error::{Error, Result};
 use crate::instance::{Instance, Origin};
 use crate::mc::tracker::TrackedErrors;
 use crate::mc::{
-    self, Centre, EnergyKind, Ensemble, Found, Order, Outcome, Progress, Ramp, Resume, Schedule,
-    State, Visit,
+    self, Centre, Dynamics, EnergyKind, Ensemble, Found, Order, Outcome, Progress, Ramp, Resume,
+    Sampling, Schedule, State, Visit,
 };
 use crate::model::Activation;
 use crate::model::{fast, reference};
@@ -51,10 +51,24 @@ pub struct Config {
     /// RSA: how the replicas' proposals are ordered within a sweep (absent in records: blocks).
     #[serde(default, skip_serializing_if = "is_blocks")]
     pub visit: Visit,
+    /// How the chain moves (absent in records: metropolis).
+    #[serde(default, skip_serializing_if = "is_metropolis")]
+    pub dynamics: Dynamics,
+    /// Run all `max_sweeps` sweeps, past any solution (absent in records: false, stop at a solution).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_stop: bool,
 }
 
 fn is_blocks(v: &Visit) -> bool {
     *v == Visit::Blocks
+}
+
+fn is_metropolis(d: &Dynamics) -> bool {
+    *d == Dynamics::Metropolis
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// The science defaults (tuned on the perceptron and both committees, docs/algorithms.md).
@@ -114,6 +128,10 @@ pub struct ConfigSpec {
     pub seed: Option<u64>,
     /// Default 1.
     pub threads: Option<usize>,
+    /// Default metropolis.
+    pub dynamics: Option<Dynamics>,
+    /// Default false (stop at a solution).
+    pub no_stop: Option<bool>,
 }
 
 impl ConfigSpec {
@@ -169,6 +187,7 @@ impl ConfigSpec {
                 }
             }
         };
+        let dynamics = self.dynamics.unwrap_or_default();
         let c = Config {
             algo,
             replicas: if sa {
@@ -179,11 +198,17 @@ impl ConfigSpec {
             centre: self.centre.unwrap_or(Centre::Traced),
             schedule,
             max_sweeps,
-            order: self.order.unwrap_or(Order::Permutation),
+            order: self.order.unwrap_or(if dynamics.random_sites() {
+                Order::Random
+            } else {
+                Order::Permutation
+            }),
             energy,
             seed: self.seed.unwrap_or(defaults::SEED),
             threads: self.threads.unwrap_or(1),
             visit: self.visit.unwrap_or_default(),
+            dynamics,
+            no_stop: self.no_stop.unwrap_or(false),
         };
         c.check(activation)?;
         Ok(c)
@@ -217,6 +242,20 @@ impl Config {
             return Err(Error::input(
                 "threads (the number of threads) must be at least 1",
             ));
+        }
+        if self.dynamics.random_sites() {
+            if self.order != Order::Random {
+                return Err(Error::input(format!(
+                    "order: the {} dynamics samples the chain of random order; the permutation order has no rejection-free form",
+                    self.dynamics
+                )));
+            }
+            if self.algo == Algo::Rsa && self.visit == Visit::Shared {
+                return Err(Error::input(format!(
+                    "visit: the {} dynamics samples the blocks visit; the shared visit has no rejection-free form",
+                    self.dynamics
+                )));
+            }
         }
         if self.energy == EnergyKind::Linear && activation != Activation::Perceptron {
             return Err(Error::input(
@@ -396,14 +435,19 @@ fn anneal_in<L: Lane>(
     } else {
         Ensemble::plain(&mut reps)
     };
+    let how = Sampling {
+        dynamics: cfg.dynamics,
+        no_stop: cfg.no_stop,
+        trace: false,
+    };
     if params.parallel {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(cfg.threads)
             .build()
             .map_err(|e| Error::input(format!("cannot start {} threads: {e}", cfg.threads)))?;
-        pool.install(|| mc::anneal(&mut ens, &params, resume, observe))
+        pool.install(|| mc::anneal_with(&mut ens, &params, how, resume, observe))
     } else {
-        mc::anneal(&mut ens, &params, resume, observe)
+        mc::anneal_with(&mut ens, &params, how, resume, observe)
     }
 }
 

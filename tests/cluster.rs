@@ -127,6 +127,8 @@ fn config(algo: Algo) -> Config {
         seed: 0,
         threads: 1,
         visit: Visit::Blocks,
+        dynamics: Default::default(),
+        no_stop: false,
     }
 }
 

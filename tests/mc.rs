@@ -36,6 +36,8 @@ fn cfg(
         seed,
         threads,
         visit: Visit::Blocks,
+        dynamics: Default::default(),
+        no_stop: false,
     }
 }
 

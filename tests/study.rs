@@ -52,6 +52,8 @@ fn config(algo: Algo, sweeps: u64) -> Config {
         seed: 0,
         threads: 1,
         visit: Visit::Blocks,
+        dynamics: Default::default(),
+        no_stop: false,
     }
 }
 

@@ -1,5 +1,5 @@
 use super::args::{named, InstanceArgs};
-use densemc::mc::{Centre, EnergyKind, Order, Progress, Ramp, Schedule, Visit};
+use densemc::mc::{Centre, Dynamics, EnergyKind, Order, Progress, Ramp, Schedule, Visit};
 use densemc::model::Activation;
 use densemc::run::checkpoint::Checkpoint;
 use densemc::run::output::{self, SweepLog};
@@ -35,9 +35,12 @@ pub struct Args {
     /// Write the result record (JSON) here, atomically
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Write a per-sweep CSV: sweep, β, γ, each replica's E, the centre's E, mean overlap q
-    #[arg(long)]
+    /// Write a per-sweep CSV (the trace): sweep, β, γ, each replica's E, the centre's E, mean overlap q
+    #[arg(long, alias = "trace")]
     pub log: Option<PathBuf>,
+    /// Run all --max-sweeps sweeps without stopping at a solution (equilibrium sampling; with --log)
+    #[arg(long)]
+    pub no_stop: bool,
     /// No progress bar
     #[arg(long, short)]
     pub quiet: bool,
@@ -112,9 +115,14 @@ pub struct SearchArgs {
     /// Stop after this many sweeps (a sweep is N proposals per replica)
     #[arg(long, default_value_t = 20000)]
     pub max_sweeps: u64,
-    /// Site order within a sweep
-    #[arg(long, value_parser = named::<Order>(), default_value_t = Order::Permutation)]
-    pub order: Order,
+    /// Site order within a sweep [default: permutation; random with --dynamics rejection-free or auto]
+    #[arg(long, value_parser = named::<Order>())]
+    pub order: Option<Order>,
+    /// metropolis (every proposal drawn), rejection-free (the chain of --order random, drawn one accepted
+    /// move at a time with the rejections it stands for: for the cold end, acceptance ≲ 0.25/N) or auto
+    /// (the same chain, each sweep rejection-free when the sweep before was below that break-even)
+    #[arg(long, value_parser = named::<Dynamics>(), default_value_t = Dynamics::Metropolis)]
+    pub dynamics: Dynamics,
     /// E(W): errors (misclassified patterns) or linear (perceptron only: Σ of the weight flips each violated
     /// pattern needs) [default: linear for the perceptron, errors for committees]
     #[arg(long, value_parser = named::<EnergyKind>())]
@@ -148,10 +156,12 @@ impl SearchArgs {
             ramp_sweeps: self.ramp_sweeps,
             scale_beta: ramp.then_some(self.beta_scaling == BetaScaling::Sqrt),
             max_sweeps: Some(self.max_sweeps),
-            order: Some(self.order),
+            order: self.order,
             energy: self.energy,
             seed: Some(seed),
             threads: Some(threads),
+            dynamics: Some(self.dynamics),
+            no_stop: None,
         }
         .resolve(activation)
     }
@@ -171,9 +181,11 @@ pub fn run(a: Args) -> Result<()> {
             threads: a.threads,
             ..c.config.clone()
         },
-        None => a
-            .search
-            .config(a.algo, inst.activation(), a.seed, a.threads)?,
+        None => Config {
+            no_stop: a.no_stop,
+            ..a.search
+                .config(a.algo, inst.activation(), a.seed, a.threads)?
+        },
     };
     let sa = cfg.algo == Algo::Sa;
     let ckpt_path = a.checkpoint.clone().or_else(|| a.resume.clone());

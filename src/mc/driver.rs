@@ -18,8 +18,13 @@
 //!
 //! Rejected proposals change nothing, so a run of them up to the next accepted one is one
 //! [`Replica::scan`] (one dispatched kernel call, the Metropolis decision inlined).
+//!
+//! **Dynamics** ([`Sampling`]): [`Dynamics::RejectionFree`] draws the chain of random order in the blocks
+//! visit one accepted move at a time (`rejection_free`); [`Dynamics::Auto`] picks per sweep. With
+//! `no_stop` the run ignores solutions and goes to `max_sweeps`.
 
 use super::ensemble::{mean_overlap, Centre, Cost, Coupling, Ensemble, Explicit, Plain, Traced};
+use super::rejection_free::{self, Deltas};
 use super::run::{sweep_sites, Found, Order, Outcome, Progress, Resume};
 use super::schedule::Schedule;
 use super::state::Replica;
@@ -42,6 +47,44 @@ pub enum Visit {
     /// column ξ_j is read from memory once for all y replicas. One thread; the fastest order when the
     /// instance does not fit the caches (N ≳ 10⁵).
     Shared,
+}
+
+/// How the chain moves from one state to the next.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Dynamics {
+    /// Single-flip Metropolis proposals, each drawn and decided.
+    #[default]
+    Metropolis,
+    /// The chain of random-site Metropolis (the blocks visit, random order in each block), drawn
+    /// rejection-free: the next accepted move directly, with the number of rejections it stands for
+    /// (n-fold way; `mc::rejection_free`). Counters still count Metropolis-equivalent proposals.
+    RejectionFree,
+    /// The chain of random-site Metropolis (as rejection-free), each sweep drawn rejection-free when the
+    /// sweep before accepted fewer than [`AUTO_BELOW`] moves per replica, else by Metropolis proposals.
+    Auto,
+}
+
+/// [`Dynamics::Auto`] draws a sweep rejection-free below this many accepted moves per replica in the sweep
+/// before: the measured break-even acceptance ≈ 0.25/N (docs/algorithms.md).
+pub const AUTO_BELOW: f64 = 0.25;
+
+impl Dynamics {
+    /// Whether the chain is that of random-site Metropolis in the blocks visit (every dynamics but
+    /// Metropolis, whose order and visit are free).
+    pub fn random_sites(self) -> bool {
+        self != Dynamics::Metropolis
+    }
+}
+
+/// How a run samples, besides [`Params`] (all off by default: Metropolis, stopping at a solution).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sampling {
+    pub dynamics: Dynamics,
+    /// Run the whole `max_sweeps` without stopping at a solution (for equilibrium measurements).
+    pub no_stop: bool,
+    /// Keep one [`Sample`](super::run::Sample) per sweep in [`Outcome::trace`].
+    pub trace: bool,
 }
 
 /// The driver's settings (the model is the [`Ensemble`]).
@@ -71,10 +114,12 @@ struct Chain {
     order: Option<Rng>,
     /// The explicit centre's moves (kept by every replicated run).
     centre: Option<Rng>,
+    /// [`Dynamics::Auto`]: the moves accepted in the last sweep.
+    sweep_accepted: Option<u64>,
 }
 
 impl Chain {
-    fn start<R: Replica>(seed: u64, ens: &Ensemble<R>) -> Self {
+    fn start<R: Replica>(seed: u64, ens: &Ensemble<R>, auto: bool) -> Self {
         let y = ens.y() as u64;
         let replicated = ens.coupling.centre.is_some();
         let tag = if replicated { "replica" } else { "sa" };
@@ -85,11 +130,12 @@ impl Chain {
             moves: (0..y).map(|a| rng::stream(seed, tag, a)).collect(),
             order: replicated.then(|| rng::stream(seed, "order", 0)),
             centre: replicated.then(|| rng::stream(seed, "centre", 0)),
+            sweep_accepted: auto.then_some(u64::MAX),
         }
     }
 
     /// Continues from `res` (the replicas already hold its weights); restores the explicit centre.
-    fn resume<R: Replica>(res: &Resume, ens: &mut Ensemble<R>) -> Result<Self> {
+    fn resume<R: Replica>(res: &Resume, ens: &mut Ensemble<R>, auto: bool) -> Result<Self> {
         let replicated = ens.coupling.centre.is_some();
         let explicit = ens.coupling.centre == Some(Centre::Explicit);
         if res.rngs.len() != ens.y()
@@ -97,6 +143,7 @@ impl Chain {
             || res.order_rng.is_some() != replicated
             || res.centre_rng.is_some() != replicated
             || res.centre_spins.is_some() != explicit
+            || res.sweep_accepted.is_some() != auto
         {
             return Err(Error::input(format!(
                 "the checkpoint holds {} replicas{} but the run has y = {}{}: it belongs to another run",
@@ -120,6 +167,7 @@ impl Chain {
             moves: res.rngs.clone(),
             order: res.order_rng.clone(),
             centre: res.centre_rng.clone(),
+            sweep_accepted: res.sweep_accepted,
         })
     }
 
@@ -131,6 +179,7 @@ impl Chain {
             rngs: self.moves.clone(),
             order_rng: self.order.clone(),
             centre_rng: self.centre.clone(),
+            sweep_accepted: self.sweep_accepted,
             centre_spins: ens.coupling.spins.as_ref().map(|w| w.to_pm()),
             weights: ens.reps.iter().map(|r| r.weights().to_pm()).collect(),
         }
@@ -138,9 +187,9 @@ impl Chain {
 }
 
 #[derive(Default)]
-struct Counts {
-    proposals: u64,
-    accepted: u64,
+pub(super) struct Counts {
+    pub(super) proposals: u64,
+    pub(super) accepted: u64,
 }
 
 impl std::ops::AddAssign for Counts {
@@ -159,28 +208,70 @@ pub fn anneal<R: Replica>(
     resume: Option<&Resume>,
     observe: &mut dyn FnMut(&Progress) -> bool,
 ) -> Result<Outcome> {
+    anneal_with(ens, params, Sampling::default(), resume, observe)
+}
+
+/// [`anneal`] with the dynamics, stop rule and trace of `how`. Every dynamics but Metropolis needs
+/// `params.order` random and, for a replicated ensemble, the blocks visit.
+pub fn anneal_with<R: Replica>(
+    ens: &mut Ensemble<R>,
+    params: &Params,
+    how: Sampling,
+    resume: Option<&Resume>,
+    observe: &mut dyn FnMut(&Progress) -> bool,
+) -> Result<Outcome> {
     let (y, n) = (ens.y(), ens.n());
+    if how.dynamics.random_sites()
+        && (params.order != Order::Random
+            || (params.visit == Visit::Shared && ens.coupling.centre.is_some() && y > 1))
+    {
+        return Err(Error::input(format!(
+            "order, visit: the {} dynamics samples the chain of random order in the blocks visit",
+            how.dynamics
+        )));
+    }
+    let stop = !how.no_stop;
+    let auto = how.dynamics == Dynamics::Auto;
+    let mut deltas: Vec<Deltas> = (0..y).map(|_| Deltas::default()).collect();
+    let mut trace = Vec::new();
     let mut chain = match resume {
-        Some(res) => Chain::resume(res, ens)?,
-        None => Chain::start(params.seed, ens),
+        Some(res) => Chain::resume(res, ens, auto)?,
+        None => Chain::start(params.seed, ens, auto),
     };
     let mut sites = Vec::with_capacity(n);
     let mut de = Vec::with_capacity(y);
     let mut centre = None;
-    let mut done = ens.any_solved();
+    let mut done = stop && ens.any_solved();
     while !done && chain.sweeps < params.max_sweeps {
         let (beta, gamma) = params.schedule.at(chain.sweeps);
+        let rf = match how.dynamics {
+            Dynamics::Metropolis => false,
+            Dynamics::RejectionFree => true,
+            Dynamics::Auto => (chain.sweep_accepted.unwrap_or(0) as f64) < AUTO_BELOW * y as f64,
+        };
         // Blocks: one permutation cut into blocks (the order within a block is `params.order`); shared: the
-        // sweep's site sequence itself.
+        // sweep's site sequence itself. Rejection-free: the blocks' sites (all sites, unshuffled, when
+        // there is one block per replica).
         let site_order = match params.visit {
-            Visit::Shared => params.order,
-            Visit::Blocks => Order::Permutation,
+            Visit::Shared if !rf => params.order,
+            _ => Order::Permutation,
         };
         let order_rng = match chain.order.as_mut() {
             Some(r) => r,
             None => &mut chain.moves[0],
         };
-        sweep_sites(site_order, n, order_rng, &mut sites);
+        if rf && !ens.coupling.interacts() {
+            sites.clear();
+            sites.extend(0..n); // (the explicit centre's moves reuse the buffer)
+        } else {
+            sweep_sites(site_order, n, order_rng, &mut sites);
+        }
+        let walk = Walk {
+            params,
+            rf,
+            stop,
+            deltas: &mut deltas,
+        };
         let (reps, coupling) = (&mut *ens.reps, &ens.coupling);
         let moves = &mut chain.moves;
         let c = match coupling.centre {
@@ -188,14 +279,14 @@ pub fn anneal<R: Replica>(
                 reps,
                 moves,
                 &sites,
-                params,
+                walk,
                 coupling,
                 &Plain::new(beta),
                 &mut de,
             ),
             Some(Centre::Traced) => {
                 let cost = Traced::new(beta, gamma, y);
-                replica_moves(reps, moves, &sites, params, coupling, &cost, &mut de)
+                replica_moves(reps, moves, &sites, walk, coupling, &cost, &mut de)
             }
             Some(Centre::Explicit) => {
                 let spins = coupling
@@ -203,19 +294,25 @@ pub fn anneal<R: Replica>(
                     .as_ref()
                     .expect("an explicit centre has spins");
                 let cost = Explicit { beta, gamma, spins };
-                replica_moves(reps, moves, &sites, params, coupling, &cost, &mut de)
+                replica_moves(reps, moves, &sites, walk, coupling, &cost, &mut de)
             }
         };
         chain.proposals += c.proposals;
         chain.accepted += c.accepted;
-        done = ens.any_solved();
+        if let Some(a) = chain.sweep_accepted.as_mut() {
+            *a = c.accepted;
+        }
+        if !rf && c.accepted > 0 {
+            deltas.iter_mut().for_each(Deltas::invalidate);
+        }
+        done = stop && ens.any_solved();
         if let Some(r) = chain.centre.as_mut() {
             ens.coupling
                 .centre_moves(gamma, params.order, r, &mut sites);
         }
         chain.sweeps += 1;
         centre = ens.centre();
-        if matches!(centre, Some((_, 0))) {
+        if stop && matches!(centre, Some((_, 0))) {
             done = true;
         }
         let energies: Vec<i64> = ens.reps.iter().map(|r| r.energy()).collect();
@@ -231,6 +328,9 @@ pub fn anneal<R: Replica>(
             accepted: chain.accepted,
             resume: &snapshot,
         };
+        if how.trace {
+            trace.push(p.sample());
+        }
         if !observe(&p) {
             break;
         }
@@ -262,49 +362,67 @@ pub fn anneal<R: Replica>(
         replica: best,
         centre,
         energies,
+        trace,
     })
 }
 
-/// The replicas' proposals of one sweep over `sites`, in the visit order of `params`; stops once a replica
-/// reaches E = 0 (blocks: after the phase in which it does).
+/// What a sweep's replica moves need besides the model: the settings and the rejection-free state.
+struct Walk<'a> {
+    params: &'a Params,
+    rf: bool,
+    /// Stop at a solution.
+    stop: bool,
+    deltas: &'a mut [Deltas],
+}
+
+/// The replicas' proposals of one sweep over `sites`, in the visit order of `params` (rejection-free: the
+/// blocks visit); stops once a replica reaches E = 0 (blocks: after the phase in which it does) if
+/// `walk.stop`.
 fn replica_moves<R: Replica, C: Cost>(
     reps: &mut [R],
     moves: &mut [Rng],
     sites: &[usize],
-    params: &Params,
+    walk: Walk,
     coupling: &Coupling,
     cost: &C,
     de: &mut Vec<i64>,
 ) -> Counts {
     let (y, n, m) = (reps.len(), sites.len(), &coupling.m[..]);
+    let (params, stop, rf) = (walk.params, walk.stop, walk.rf);
     let mut c = Counts::default();
-    if params.visit == Visit::Shared {
+    if params.visit == Visit::Shared && !rf {
         if y == 1 {
             // One replica: the shared sequence is walked in order, a scan per run of rejections.
-            return phase(&mut reps[0], &mut moves[0], sites, false, cost, m);
+            return phase(&mut reps[0], &mut moves[0], sites, false, cost, m, stop);
         }
-        return shared(reps, moves, sites, cost, m, de);
+        return shared(reps, moves, sites, cost, m, de, stop);
     }
     let phases = if coupling.interacts() { y } else { 1 };
     for q in 0..phases {
-        let work = |(a, (st, r)): (usize, (&mut R, &mut Rng))| {
+        let work = |(a, ((st, r), d)): (usize, ((&mut R, &mut Rng), &mut Deltas))| {
             let block = if phases == 1 {
                 sites
             } else {
                 let b = (a + q) % y;
                 &sites[b * n / y..(b + 1) * n / y]
             };
-            phase(st, r, block, params.order == Order::Random, cost, m)
+            if rf {
+                rejection_free::phase(st, r, block, cost, m, d, stop)
+            } else {
+                phase(st, r, block, params.order == Order::Random, cost, m, stop)
+            }
         };
         let counts: Vec<Counts> = if params.parallel {
             reps.par_iter_mut()
                 .zip(moves.par_iter_mut())
+                .zip(walk.deltas.par_iter_mut())
                 .enumerate()
                 .map(work)
                 .collect()
         } else {
             reps.iter_mut()
                 .zip(moves.iter_mut())
+                .zip(walk.deltas.iter_mut())
                 .enumerate()
                 .map(work)
                 .collect()
@@ -312,7 +430,7 @@ fn replica_moves<R: Replica, C: Cost>(
         for x in counts {
             c += x;
         }
-        if reps.iter().any(|r| r.energy() == 0) {
+        if stop && reps.iter().any(|r| r.energy() == 0) {
             break;
         }
     }
@@ -330,7 +448,7 @@ fn spin(w: &[u64], j: usize) -> i8 {
 }
 
 /// One replica's share of a phase: Metropolis over `sites` in order, or, with `draw`, at |sites| uniform
-/// draws from them; stops at E = 0.
+/// draws from them; stops at E = 0 when `stop`.
 fn phase<R: Replica, C: Cost>(
     st: &mut R,
     rng: &mut Rng,
@@ -338,9 +456,10 @@ fn phase<R: Replica, C: Cost>(
     draw: bool,
     cost: &C,
     m: &[AtomicI16],
+    stop: bool,
 ) -> Counts {
     let mut c = Counts::default();
-    if st.energy() == 0 {
+    if stop && st.energy() == 0 {
         return c;
     }
     if !draw {
@@ -366,7 +485,7 @@ fn phase<R: Replica, C: Cost>(
             flip(st, sites[k + t], de, m);
             c.accepted += 1;
             k += t + 1;
-            if st.energy() == 0 {
+            if stop && st.energy() == 0 {
                 break;
             }
         }
@@ -378,7 +497,7 @@ fn phase<R: Replica, C: Cost>(
             if cost.accept(de, j, st.weights().get(j), m, rng) {
                 flip(st, j, de, m);
                 c.accepted += 1;
-                if st.energy() == 0 {
+                if stop && st.energy() == 0 {
                     break;
                 }
             }
@@ -389,7 +508,7 @@ fn phase<R: Replica, C: Cost>(
 
 /// Flips W_j of `st` (ΔE = `de`) and updates m_j.
 #[inline]
-fn flip<R: Replica>(st: &mut R, j: usize, de: i64, m: &[AtomicI16]) {
+pub(super) fn flip<R: Replica>(st: &mut R, j: usize, de: i64, m: &[AtomicI16]) {
     let s = st.weights().get(j);
     st.flip_with_delta(j, de);
     m[j].fetch_add(-2 * s as i16, Relaxed);
@@ -397,7 +516,8 @@ fn flip<R: Replica>(st: &mut R, j: usize, de: i64, m: &[AtomicI16]) {
 
 /// A sweep of [`Visit::Shared`]: at each site j of `sites`, replica 0, 1, …, y−1 in turn propose to flip
 /// W_j^a. The data terms ΔE_a are computed first for all replicas (each depends only on its own replica);
-/// the coupling of each decision sees m_j as left by the replicas before it. Stops at a solution.
+/// the coupling of each decision sees m_j as left by the replicas before it. Stops at a solution when
+/// `stop`.
 fn shared<R: Replica, C: Cost>(
     reps: &mut [R],
     moves: &mut [Rng],
@@ -405,6 +525,7 @@ fn shared<R: Replica, C: Cost>(
     cost: &C,
     m: &[AtomicI16],
     de: &mut Vec<i64>,
+    stop: bool,
 ) -> Counts {
     let mut c = Counts::default();
     de.resize(reps.len(), 0);
@@ -415,7 +536,7 @@ fn shared<R: Replica, C: Cost>(
             if cost.accept(de[a], j, st.weights().get(j), m, rng) {
                 flip(st, j, de[a], m);
                 c.accepted += 1;
-                if st.energy() == 0 {
+                if stop && st.energy() == 0 {
                     return c;
                 }
             }
@@ -427,4 +548,10 @@ fn shared<R: Replica, C: Cost>(
 crate::named!(Visit, "replica visit order" {
     Blocks => "blocks": "Latin-square blocks: in each of y phases every replica works on its own block of the sweep's sites, so the replicas of a phase can run on different threads (the result does not depend on it)",
     Shared => "shared": "All replicas propose at the same site, one after the other, before the next site: the site's column ξ_j is read from memory once for all y replicas. One thread; the fastest order when the instance does not fit the caches (N ≳ 10⁵)",
+});
+
+crate::named!(Dynamics, "dynamics" {
+    Metropolis => "metropolis": "Single-flip Metropolis: every proposal drawn and decided",
+    RejectionFree => "rejection-free": "The chain of random-site Metropolis drawn rejection-free (n-fold way): the next accepted move directly, with the number of rejections it stands for; for the cold end, where almost every proposal is rejected",
+    Auto => "auto": "The chain of random-site Metropolis, each sweep drawn rejection-free when the sweep before accepted under a quarter of a move per replica (the measured break-even), else by Metropolis proposals",
 });

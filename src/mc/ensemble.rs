@@ -159,6 +159,13 @@ pub(super) trait Cost: Sync {
     fn accept(&self, de: i64, j: usize, s: i8, m: &[AtomicI16], rng: &mut Rng) -> bool {
         metropolis(self.cost(de, j, s, m), rng)
     }
+    /// How many coupling classes a move can fall in (1 when the cost is β ΔE alone): moves of equal ΔE
+    /// and equal class have equal cost (the rejection-free dynamics groups them).
+    fn classes(&self) -> usize;
+    /// The coupling class, below [`Cost::classes`], of flipping W_j^a = s.
+    fn class(&self, j: usize, s: i8, m: &[AtomicI16]) -> usize;
+    /// β·ΔH of a move with data term `de` in class `c`: [`Cost::cost`] of every move of that class.
+    fn class_cost(&self, de: i64, c: usize) -> f64;
 }
 
 /// The plain cost β ΔE, with e^{−βd} tabulated for 0 < d < [`PLAIN_TABLE`].
@@ -182,6 +189,15 @@ impl Plain {
 
 impl Cost for Plain {
     const SPIN: bool = false;
+    fn classes(&self) -> usize {
+        1
+    }
+    fn class(&self, _: usize, _: i8, _: &[AtomicI16]) -> usize {
+        0
+    }
+    fn class_cost(&self, de: i64, _: usize) -> f64 {
+        self.beta * de as f64
+    }
     #[inline(always)]
     fn cost(&self, de: i64, _: usize, _: i8, _: &[AtomicI16]) -> f64 {
         self.beta * de as f64
@@ -249,6 +265,17 @@ impl Traced {
 
 impl Cost for Traced {
     const SPIN: bool = true;
+    /// (k, s): m̄ = 2k − (y − 1) and the spin.
+    fn classes(&self) -> usize {
+        2 * self.y
+    }
+    fn class(&self, j: usize, s: i8, m: &[AtomicI16]) -> usize {
+        self.k(j, s, m) * 2 + (s > 0) as usize
+    }
+    fn class_cost(&self, de: i64, c: usize) -> f64 {
+        let s = if c % 2 == 1 { 1.0 } else { -1.0 };
+        self.beta * de as f64 + s * self.table[c / 2]
+    }
     #[inline(always)]
     fn cost(&self, de: i64, j: usize, s: i8, m: &[AtomicI16]) -> f64 {
         self.beta * de as f64 + s as f64 * self.table[self.k(j, s, m)]
@@ -274,6 +301,16 @@ pub(super) struct Explicit<'a> {
 
 impl Cost for Explicit<'_> {
     const SPIN: bool = true;
+    /// Whether W_j^a agrees with W̃_j.
+    fn classes(&self) -> usize {
+        2
+    }
+    fn class(&self, j: usize, s: i8, _: &[AtomicI16]) -> usize {
+        (s == self.spins.get(j)) as usize
+    }
+    fn class_cost(&self, de: i64, c: usize) -> f64 {
+        self.beta * de as f64 + if c == 1 { 2.0 } else { -2.0 } * self.gamma
+    }
     #[inline(always)]
     fn cost(&self, de: i64, j: usize, s: i8, _: &[AtomicI16]) -> f64 {
         self.beta * de as f64 + 2.0 * self.gamma * s as f64 * self.spins.get(j) as f64
@@ -400,6 +437,17 @@ mod tests {
                             traced.cost(de, j, s, &m),
                             explicit.cost(de, j, s, &m),
                         ];
+                        // The rejection-free classes give the same cost.
+                        let classed = [
+                            plain.class_cost(de, plain.class(j, s, &m)),
+                            traced.class_cost(de, traced.class(j, s, &m)),
+                            explicit.class_cost(de, explicit.class(j, s, &m)),
+                        ];
+                        assert!(traced.class(j, s, &m) < traced.classes());
+                        assert!(explicit.class(j, s, &m) < explicit.classes());
+                        for (c, x) in costs.iter().zip(classed) {
+                            assert!((c - x).abs() <= 1e-12 * (1.0 + c.abs()), "{c} vs {x}");
+                        }
                         for (case, (x, decide)) in cases.iter().enumerate() {
                             assert_eq!(costs[case], *x, "case {case}: β·ΔH");
                             for draw in 0..8 {

@@ -42,6 +42,9 @@ pub struct Resume {
     pub centre_spins: Option<String>,
     /// Every replica's weights as `+`/`-`.
     pub weights: Vec<String>,
+    /// The automatic dynamics: the moves accepted in the last sweep (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep_accepted: Option<u64>,
 }
 
 /// A snapshot handed to the observer after every sweep.
@@ -63,6 +66,39 @@ pub struct Progress<'a> {
     pub resume: &'a dyn Fn() -> Resume,
 }
 
+impl Progress<'_> {
+    /// This moment as a trace row.
+    pub fn sample(&self) -> Sample {
+        Sample {
+            sweep: self.sweep,
+            beta: self.beta,
+            gamma: self.gamma,
+            energies: self.energies.to_vec(),
+            overlap: self.overlap,
+            centre_energy: self.centre_energy,
+            proposals: self.proposals,
+            accepted: self.accepted,
+        }
+    }
+}
+
+/// One row of a run's per-sweep trace: the state after sweep `sweep` (run at `beta`, `gamma`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub sweep: u64,
+    pub beta: f64,
+    pub gamma: f64,
+    /// E(W^a) of each replica.
+    pub energies: Vec<i64>,
+    /// Mean replica–replica overlap (replicated ensembles only).
+    pub overlap: Option<f64>,
+    /// E of the centre (replicated ensembles only).
+    pub centre_energy: Option<i64>,
+    /// Metropolis-equivalent proposals and accepted moves so far.
+    pub proposals: u64,
+    pub accepted: u64,
+}
+
 /// The end of a run.
 #[derive(Clone, Debug)]
 pub struct Outcome {
@@ -81,6 +117,8 @@ pub struct Outcome {
     pub centre: Option<(Weights, i64)>,
     /// Final energies of all replicas.
     pub energies: Vec<i64>,
+    /// One row per sweep when [`Sampling::trace`](super::Sampling) asked for it (else empty).
+    pub trace: Vec<Sample>,
 }
 
 /// Metropolis acceptance of a move with cost x = β·ΔH: always when x ≤ 0, else with probability e^(−x).
