@@ -262,7 +262,6 @@ fn a_file_size_limit_stops_sweep_and_solve_cleanly() {
     assert_eq!(rs.len(), 32);
     // solve --out: the atomic write fails, the old result stays, no temporary file is left.
     let res = dir.path("result.json");
-    std::fs::write(&res, "old\n").unwrap();
     let solve = [
         "solve",
         "--n",
@@ -275,12 +274,14 @@ fn a_file_size_limit_stops_sweep_and_solve_cleanly() {
         "--out",
         s(&res),
     ];
+    ok(&densemc(&solve));
+    let old = std::fs::read(&res).unwrap();
     let e = refused(&densemc_fsize(1, &solve));
     assert!(
         e.contains("result.json: cannot write the output file"),
         "{e}"
     );
-    assert_eq!(std::fs::read_to_string(&res).unwrap(), "old\n");
+    assert_eq!(std::fs::read(&res).unwrap(), old);
     assert_eq!(
         std::fs::read_dir(&dir.0).unwrap().count(),
         2,
@@ -574,4 +575,399 @@ fn an_instance_replaced_during_a_search_is_recognised_by_its_checksum() {
         "--flips",
         "2",
     ]));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Issue #11: output paths checked before the work, files that are not densemc's left alone
+
+/// `densemc ARGS` killed (SIGKILL) after `secs` seconds: a hang or an endless loop fails the test instead
+/// of stopping it (exit status 137 from `timeout`).
+fn densemc_within(secs: u32, args: &[&str]) -> Output {
+    Command::new("timeout")
+        .args(["-s", "KILL", &secs.to_string(), BIN])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `densemc ARGS` under `sh -c` with at most `kib` KiB of address space (`ulimit -v`): an unbounded read
+/// or an absurd allocation aborts instead of being refused.
+fn densemc_vmem(kib: u64, args: &[&str]) -> Output {
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {kib} && exec '{BIN}' {}",
+            quoted.join(" ")
+        ))
+        .output()
+        .unwrap()
+}
+
+fn generate(out: &Path, n: &str, alpha: &str) {
+    ok(&densemc(&[
+        "generate",
+        "--n",
+        n,
+        "--alpha",
+        alpha,
+        "--seed",
+        "5",
+        "--out",
+        s(out),
+    ]));
+}
+
+#[test]
+fn outputs_that_are_not_densemc_files_are_left_untouched() {
+    let dir = TempDir::new("faults-foreign");
+    let inst = dir.path("inst.txt");
+    generate(&inst, "101", "0.5");
+    let result = dir.path("result.json");
+    ok(&densemc(&[
+        "solve",
+        "--instance",
+        s(&inst),
+        "--max-sweeps",
+        "50",
+        "-q",
+        "--out",
+        s(&result),
+    ]));
+    let notes = dir.path("notes");
+    std::fs::write(&notes, "my notes, without a final newline").unwrap();
+    let files = [&inst, &result, &notes];
+    let before: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    let solve = |extra: &[&str]| {
+        let mut v = vec!["solve", "--instance", s(&inst), "--max-sweeps", "50", "-q"];
+        v.extend_from_slice(extra);
+        densemc(&v)
+    };
+    let sweep = |out: &Path| {
+        densemc(&[
+            "sweep",
+            "--n",
+            "101",
+            "--alpha",
+            "0.5",
+            "--samples",
+            "1",
+            "--max-sweeps",
+            "50",
+            "-q",
+            "--out",
+            s(out),
+        ])
+    };
+    let cases: Vec<(&str, Output, &str)> = vec![
+        (
+            "solve --out the instance",
+            solve(&["--out", s(&inst)]),
+            "same file as the input --instance",
+        ),
+        (
+            "solve --out notes",
+            solve(&["--out", s(&notes)]),
+            "not a densemc result record",
+        ),
+        (
+            "solve --log the instance",
+            solve(&["--log", s(&inst)]),
+            "same file as the input --instance",
+        ),
+        (
+            "solve --log a result",
+            solve(&["--log", s(&result)]),
+            "not a densemc sweep log",
+        ),
+        (
+            "solve --checkpoint notes",
+            solve(&["--checkpoint", s(&notes)]),
+            "not a densemc checkpoint",
+        ),
+        (
+            "solve --out = --log",
+            solve(&["--out", s(&result), "--log", s(&result)]),
+            "not a densemc sweep log",
+        ),
+        (
+            "sweep --out the instance",
+            sweep(&inst),
+            "not a densemc sweep results file",
+        ),
+        (
+            "sweep --out a result",
+            sweep(&result),
+            "not a densemc sweep results file",
+        ),
+        (
+            "sweep --out notes",
+            sweep(&notes),
+            "not a densemc sweep results file",
+        ),
+        (
+            "generate --out notes",
+            densemc(&[
+                "generate",
+                "--n",
+                "51",
+                "--alpha",
+                "0.5",
+                "--out",
+                s(&notes),
+            ]),
+            "not a densemc instance",
+        ),
+    ];
+    for (what, o, msg) in cases {
+        let e = refused(&o);
+        assert!(e.contains(msg), "{what}: {e}");
+        for (p, b) in files.iter().zip(&before) {
+            assert_eq!(
+                &std::fs::read(p).unwrap(),
+                b,
+                "{what} changed {}",
+                p.display()
+            );
+        }
+    }
+    // densemc's own files of the same kind are still replaced.
+    ok(&solve(&["--out", s(&result)]));
+}
+
+#[test]
+fn output_paths_are_checked_before_the_run() {
+    let dir = TempDir::new("faults-outpaths");
+    let inst = dir.path("inst.txt");
+    generate(&inst, "201", "0.5");
+    let link = dir.path("dangling.json");
+    std::os::unix::fs::symlink(dir.path("gone/x.json"), &link).unwrap();
+    // 250 bytes: a legal name, but `.NAME.tmp.PID` is not.
+    let long = dir.path(&"r".repeat(250));
+    let subdir = dir.path("sub");
+    std::fs::create_dir(&subdir).unwrap();
+    let log = dir.path("run.csv");
+    for (out, msg) in [
+        (dir.path("missing/r.json"), "does not exist"),
+        (link.clone(), "symbolic link to a file that does not exist"),
+        (long.clone(), "File name too long"),
+        (subdir.clone(), "is a directory"),
+    ] {
+        let e = refused(&densemc(&[
+            "solve",
+            "--instance",
+            s(&inst),
+            "--max-sweeps",
+            "200",
+            "-q",
+            "--log",
+            s(&log),
+            "--out",
+            s(&out),
+        ]));
+        assert!(e.contains(msg), "{}: {e}", out.display());
+        // Refused before the run: the log of the run was never started.
+        assert!(!log.exists(), "{}: the run went ahead", out.display());
+    }
+    let e = refused(&densemc(&[
+        "sweep",
+        "--n",
+        "101",
+        "--alpha",
+        "0.5",
+        "--samples",
+        "1",
+        "-q",
+        "--out",
+        s(&long),
+    ]));
+    assert!(e.contains("File name too long"), "{e}");
+    assert_eq!(
+        std::fs::read_dir(&dir.0).unwrap().count(),
+        3,
+        "files were left"
+    );
+}
+
+#[test]
+fn a_failed_final_write_puts_the_result_on_stderr() {
+    let dir = TempDir::new("faults-rescue");
+    let res = dir.path("result.json");
+    let o = densemc_fsize(
+        1,
+        &[
+            "solve",
+            "--n",
+            "301",
+            "--alpha",
+            "0.3",
+            "--max-sweeps",
+            "300",
+            "--quiet",
+            "--out",
+            s(&res),
+        ],
+    );
+    let e = refused(&o);
+    assert!(e.contains("the result is printed on stderr above"), "{e}");
+    let err = stderr(&o);
+    let json = &err[err.find('{').unwrap()..err.rfind('}').unwrap() + 1];
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(v["weights"].as_str().unwrap().len(), 301);
+    assert_eq!(
+        std::fs::read_dir(&dir.0).unwrap().count(),
+        0,
+        "a file was left"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Issue #11: absurd counts and unbounded reads are errors
+
+#[test]
+fn absurd_counts_are_refused_not_aborted() {
+    let dir = TempDir::new("faults-counts");
+    let inst = dir.path("inst.txt");
+    generate(&inst, "101", "0.3");
+    let res = dir.path("r.json");
+    ok(&densemc(&[
+        "solve",
+        "--instance",
+        s(&inst),
+        "--max-sweeps",
+        "100",
+        "-q",
+        "--out",
+        s(&res),
+    ]));
+    let sweep = dir.path("s.jsonl");
+    ok(&densemc(&[
+        "sweep",
+        "--n",
+        "101",
+        "--alpha",
+        "0.3,0.4",
+        "--samples",
+        "2",
+        "--max-sweeps",
+        "50",
+        "-q",
+        "--out",
+        s(&sweep),
+    ]));
+    let big = dir.path("big.jsonl");
+    for (what, args) in [
+        (
+            "robustness --flips",
+            vec![
+                "robustness",
+                "--instance",
+                s(&inst),
+                "--weights",
+                s(&res),
+                "--p-grid",
+                "0.1",
+                "--flips",
+                "4000000000",
+            ],
+        ),
+        (
+            "sweep --samples",
+            vec![
+                "sweep",
+                "--n",
+                "101",
+                "--alpha",
+                "0.3",
+                "--samples",
+                "10000000000",
+                "-q",
+                "--out",
+                s(&big),
+            ],
+        ),
+        (
+            "analyze --bootstrap",
+            vec!["analyze", s(&sweep), "--bootstrap", "4000000000"],
+        ),
+    ] {
+        let o = densemc_within(60, &args);
+        let e = refused(&o);
+        assert!(!stderr(&o).contains("memory allocation"), "{what}: {e}");
+    }
+    assert!(!big.exists());
+}
+
+#[test]
+fn endless_and_non_regular_inputs_are_read_with_bounds() {
+    let dir = TempDir::new("faults-bounded");
+    let inst = dir.path("inst.txt");
+    generate(&inst, "101", "0.3");
+    // 1 GiB of address space is plenty for these (the old reads grew without limit).
+    for (what, args) in [
+        ("info /dev/zero", vec!["info", "--instance", "/dev/zero"]),
+        (
+            "eval --weights /dev/zero",
+            vec!["eval", "--instance", s(&inst), "--weights", "/dev/zero"],
+        ),
+        ("analyze /dev/zero", vec!["analyze", "/dev/zero"]),
+        (
+            "solve --resume /dev/zero",
+            vec!["solve", "--resume", "/dev/zero"],
+        ),
+        (
+            "sweep --out /dev/full",
+            vec![
+                "sweep",
+                "--n",
+                "101",
+                "--alpha",
+                "0.3",
+                "-q",
+                "--out",
+                "/dev/full",
+            ],
+        ),
+    ] {
+        let o = densemc_vmem(1 << 20, &args);
+        let e = refused(&o);
+        println!("{what}: {e}");
+    }
+    // A FIFO is read once, as a stream (the format is not sniffed by opening it twice).
+    let fifo = dir.path("inst.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for format in ["text", "binary"] {
+        let file = dir.path(&format!("i.{format}"));
+        ok(&densemc(&[
+            "generate",
+            "--n",
+            "101",
+            "--alpha",
+            "0.3",
+            "--seed",
+            "5",
+            "--format",
+            format,
+            "--out",
+            s(&file),
+        ]));
+        let (f2, bytes) = (fifo.clone(), std::fs::read(&file).unwrap());
+        let writer = std::thread::spawn(move || std::fs::write(&f2, bytes));
+        let o = densemc_within(30, &["info", "--instance", s(&fifo)]);
+        ok(&o);
+        writer.join().unwrap().unwrap();
+        let want = densemc(&["info", "--instance", s(&file)]);
+        let checksum = |o: &Output| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .find(|l| l.starts_with("checksum"))
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(checksum(&o), checksum(&want), "{format}");
+    }
 }

@@ -76,8 +76,38 @@ pub(crate) fn emit(text: &str) -> densemc::Result<()> {
     }
 }
 
+/// clap's own errors as one line with the `densemc:` prefix, exit code 2 (help and version print as usual).
+fn usage_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let msg = first.strip_prefix("error: ").unwrap_or(first);
+    // The usage hint ("tip: …") clap gives on the lines after, when there is one.
+    let tip = text
+        .lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("tip: "))
+        .map_or(String::new(), |t| format!(" ({t})"));
+    let _ = writeln!(
+        std::io::stderr(),
+        "densemc: error: {msg}{tip}; see densemc --help"
+    );
+    2
+}
+
 pub fn run() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
     let result = Kernels::check_env()
         .map_err(Error::input)
         .and_then(|_| match cli.cmd {

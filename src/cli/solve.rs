@@ -2,12 +2,12 @@ use super::args::{named, InstanceArgs};
 use densemc::mc::{Centre, EnergyKind, Order, Progress, Ramp, Schedule, Visit};
 use densemc::model::Activation;
 use densemc::run::checkpoint::Checkpoint;
-use densemc::run::output::{self, SweepLog};
+use densemc::run::output::{self, Kind, Output, SweepLog};
 use densemc::solve::{solve_from, Algo, Config, ConfigSpec, InstanceInfo};
 use densemc::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -57,6 +57,56 @@ pub struct Args {
     /// same file unless --checkpoint says otherwise)
     #[arg(long, value_name = "FILE", conflicts_with_all = ["instance", "n", "alpha"])]
     pub resume: Option<PathBuf>,
+}
+
+/// Checks the output paths before the run ([`output::check_outputs`]); `instance` is the instance file read.
+fn check_paths(a: &Args, instance: Option<&str>) -> Result<()> {
+    let mut outs = Vec::new();
+    if let Some(p) = &a.out {
+        outs.push(Output {
+            path: p,
+            kind: Kind::Result,
+            flag: "--out",
+        });
+    }
+    if let Some(p) = &a.log {
+        outs.push(Output {
+            path: p,
+            kind: Kind::Log,
+            flag: "--log",
+        });
+    }
+    // Checkpointing to the file resumed from is the normal case.
+    let resume = a.resume.as_deref();
+    if let Some(p) = a.checkpoint.as_deref().or(resume) {
+        let same = resume.is_some_and(|r| same_file(r, p));
+        if !same {
+            outs.push(Output {
+                path: p,
+                kind: Kind::Checkpoint,
+                flag: "--checkpoint",
+            });
+        }
+    }
+    let mut inputs = Vec::new();
+    if let Some(f) = instance {
+        inputs.push(("--instance", Path::new(f)));
+    }
+    if let Some(p) = &a.search.schedule {
+        inputs.push(("--schedule", p.as_path()));
+    }
+    if let Some(p) = resume {
+        inputs.push(("--resume", p));
+    }
+    output::check_outputs(&outs, &inputs)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => (x.dev(), x.ino()) == (y.dev(), y.ino()),
+        _ => a == b,
+    }
 }
 
 /// How the ramp's β values depend on N.
@@ -134,6 +184,13 @@ impl SearchArgs {
         // A schedule file replaces the ramp flags (their clap defaults are then not passed on).
         let table = self.schedule.as_deref().map(Schedule::read).transpose()?;
         let ramp = table.is_none();
+        if let Some(b0) = self.beta0.filter(|&b0| ramp && self.beta1 < b0) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "densemc: warning: --beta1 {} is below --beta0 {b0}: the ramp heats up instead of cooling",
+                self.beta1
+            );
+        }
         ConfigSpec {
             algo: Some(algo),
             replicas: Some(self.replicas),
@@ -199,9 +256,11 @@ pub fn run(a: Args) -> Result<()> {
         cfg.replicas,
         densemc::fsio::human_bytes(cfg.memory_bytes(inst.n(), inst.p(), inst.k())),
     );
-    // A resumed run appends to its log; a new run starts one.
+    check_paths(&a, file.as_deref())?;
+    // A resumed run keeps its log up to the checkpoint's sweep; a new run starts one.
+    let resumed_at = resumed.as_ref().map(|c| c.resume.sweeps);
     let mut log = match &a.log {
-        Some(p) => Some(SweepLog::open(p, cfg.replicas, resumed.is_some())?),
+        Some(p) => Some(SweepLog::open(p, cfg.replicas, resumed_at)?),
         None => None,
     };
     let info = InstanceInfo::of(&inst, file.clone());
@@ -221,9 +280,20 @@ pub fn run(a: Args) -> Result<()> {
     let mut log_err: Option<Error> = None;
     let mut observe = |p: &Progress| -> bool {
         bar.set_position(p.sweep);
+        // The row first: a checkpoint after sweep s comes with a log holding the rows up to s.
+        if let Some(l) = log.as_mut() {
+            if let Err(e) = l.row(p) {
+                log_err = Some(e);
+                return false;
+            }
+        }
         if let Some(path) = &ckpt_path {
             let stop = stop_flag.load(Ordering::Relaxed);
             if stop || last_ckpt.elapsed().as_secs_f64() >= a.checkpoint_every {
+                if let Some(Err(e)) = log.as_mut().map(|l| l.flush()) {
+                    log_err = Some(e);
+                    return false;
+                }
                 let c = Checkpoint {
                     instance: info.clone(),
                     config: cfg.clone(),
@@ -249,12 +319,6 @@ pub fn run(a: Args) -> Result<()> {
             "β={:.3} γ={:.3} E_best={best}{centre} {:.2e} proposals/s",
             p.beta, p.gamma, rate
         ));
-        if let Some(l) = log.as_mut() {
-            if let Err(e) = l.row(p) {
-                log_err = Some(e);
-                return false;
-            }
-        }
         true
     };
     let resume = resumed.as_ref().map(|c| &c.resume);
@@ -276,7 +340,7 @@ pub fn run(a: Args) -> Result<()> {
         std::process::exit(EXIT_CHECKPOINTED);
     }
     if let Some(p) = &a.out {
-        output::write_json(p, &report)?;
+        output::write_json_or_rescue(p, &report)?;
     }
     let by = match report.found {
         Some(densemc::mc::Found::Centre) => "the centre".to_string(),
