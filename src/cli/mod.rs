@@ -104,17 +104,36 @@ fn usage_error(e: clap::Error) -> i32 {
 }
 
 pub fn run() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
+        Ok(x) => x,
         Err(e) => return usage_error(e),
     };
+    // `solve --resume` needs to know which flags were typed (not defaulted).
+    let given = |m: &clap::ArgMatches| -> Vec<String> {
+        m.ids()
+            // Argument groups (one per flattened struct, named after it) are not flags.
+            .filter(|id| !id.as_str().starts_with(|c: char| c.is_ascii_uppercase()))
+            .filter(|id| {
+                m.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine)
+            })
+            .map(|id| id.as_str().to_string())
+            .collect()
+    };
+    let solve_given = matches
+        .subcommand_matches("solve")
+        .map(given)
+        .unwrap_or_default();
     let result = Kernels::check_env()
         .map_err(Error::input)
         .and_then(|_| match cli.cmd {
             Cmd::Generate(a) => generate::run(a),
             Cmd::Eval(a) => eval::run(a),
             Cmd::Info(a) => info::run(a),
-            Cmd::Solve(a) => solve::run(a),
+            Cmd::Solve(a) => solve::run(a, &solve_given),
             Cmd::Sweep(a) => sweep::run(a),
             Cmd::Merge(a) => merge::run(a),
             Cmd::Analyze(a) => analyze::run(a),

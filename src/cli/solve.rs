@@ -46,16 +46,13 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
     /// Seconds between periodic checkpoints (with --checkpoint)
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        default_value_t = 600.0,
-        requires = "checkpoint"
-    )]
+    #[arg(long, value_name = "SECONDS", default_value_t = 600.0)]
     pub checkpoint_every: f64,
     /// Continue the run saved in this checkpoint (its instance and settings; keeps checkpointing to the
-    /// same file unless --checkpoint says otherwise)
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["instance", "n", "alpha"])]
+    /// same file unless --checkpoint says otherwise). Only --max-sweeps, --checkpoint-every, --threads,
+    /// the outputs and --instance PATH (the same instance, checked by its checksum, at another path) may
+    /// be given with it
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["n", "alpha"])]
     pub resume: Option<PathBuf>,
 }
 
@@ -214,24 +211,88 @@ impl SearchArgs {
     }
 }
 
-pub fn run(a: Args) -> Result<()> {
+/// The flags `--resume` takes besides the outputs: they do not change the run (or change only its budget).
+const RESUME_APPLIES: [&str; 4] = ["max_sweeps", "checkpoint_every", "threads", "instance"];
+const OUTPUTS: [&str; 5] = ["resume", "out", "log", "checkpoint", "quiet"];
+
+/// The checkpoint and its configuration with the flags `given` on the command line applied (those of
+/// [`RESUME_APPLIES`]); any other flag would change the run and is refused.
+fn resumed_config(a: &Args, c: &Checkpoint, given: &[String]) -> Result<Config> {
+    let refused: Vec<String> = given
+        .iter()
+        .filter(|g| !RESUME_APPLIES.contains(&g.as_str()) && !OUTPUTS.contains(&g.as_str()))
+        .map(|g| format!("--{}", g.replace('_', "-")))
+        .collect();
+    if !refused.is_empty() {
+        return Err(Error::input(format!(
+            "--resume continues the checkpoint's run with its settings: {} would change it (only --max-sweeps, --checkpoint-every, --threads, --instance PATH and the outputs may be given)",
+            refused.join(", ")
+        )));
+    }
+    let mut cfg = Config {
+        threads: a.threads,
+        ..c.config.clone()
+    };
+    let mut applied = Vec::new();
+    if given.iter().any(|g| g == "max_sweeps") {
+        if a.search.max_sweeps < c.resume.sweeps {
+            return Err(Error::input(format!(
+                "--max-sweeps {}: the checkpoint is already past sweep {}",
+                a.search.max_sweeps, c.resume.sweeps
+            )));
+        }
+        cfg.max_sweeps = a.search.max_sweeps;
+        applied.push(format!(
+            "--max-sweeps {} (was {})",
+            cfg.max_sweeps, c.config.max_sweeps
+        ));
+    }
+    for (flag, v) in [
+        ("checkpoint_every", format!("{} s", a.checkpoint_every)),
+        ("threads", a.threads.to_string()),
+    ] {
+        if given.iter().any(|g| g == flag) {
+            applied.push(format!("--{} {v}", flag.replace('_', "-")));
+        }
+    }
+    if let Some(p) = &a.instance.instance {
+        applied.push(format!("--instance {} (same checksum)", p.display()));
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "densemc solve: resuming after sweep {} of {}{}",
+        c.resume.sweeps,
+        cfg.max_sweeps,
+        if applied.is_empty() {
+            String::new()
+        } else {
+            format!("; applied {}", applied.join(", "))
+        }
+    );
+    Ok(cfg)
+}
+
+pub fn run(a: Args, given: &[String]) -> Result<()> {
     let resumed = match &a.resume {
         Some(p) => Some(Checkpoint::read(p)?),
         None => None,
     };
     let (inst, file) = match &resumed {
-        Some(c) => c.load_instance()?,
+        Some(c) => c.load_instance(a.instance.instance.as_deref())?,
         None => a.instance.load(a.seed)?,
     };
     let cfg = match &resumed {
-        Some(c) => Config {
-            threads: a.threads,
-            ..c.config.clone()
-        },
+        Some(c) => resumed_config(&a, c, given)?,
         None => a
             .search
             .config(a.algo, inst.activation(), a.seed, a.threads)?,
     };
+    if given.iter().any(|g| g == "checkpoint_every") && a.checkpoint.is_none() && a.resume.is_none()
+    {
+        return Err(Error::input(
+            "--checkpoint-every needs --checkpoint FILE (or --resume FILE)",
+        ));
+    }
     let sa = cfg.algo == Algo::Sa;
     let ckpt_path = a.checkpoint.clone().or_else(|| a.resume.clone());
     let stop_flag = Arc::new(AtomicBool::new(false));
@@ -294,11 +355,7 @@ pub fn run(a: Args) -> Result<()> {
                     log_err = Some(e);
                     return false;
                 }
-                let c = Checkpoint {
-                    instance: info.clone(),
-                    config: cfg.clone(),
-                    resume: (p.resume)(),
-                };
+                let c = Checkpoint::new(info.clone(), cfg.clone(), (p.resume)());
                 if let Err(e) = c.write(path) {
                     log_err = Some(e);
                     return false;

@@ -49,7 +49,11 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
 /// What a checkpoint holds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint {
+    /// The instance; its `file` is the path as it was given.
     pub instance: InstanceInfo,
+    /// The instance file's absolute path when the checkpoint was written (found from another directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_path: Option<String>,
     pub config: Config,
     pub resume: Resume,
 }
@@ -73,12 +77,19 @@ fn all_zero(v: &serde_json::Value) -> bool {
 }
 
 impl Checkpoint {
-    /// Re-creates the instance the checkpoint refers to (read from its file, or generated again) and checks
-    /// that it is the same one; with the file's name, if any.
-    pub fn load_instance(&self) -> Result<(Instance, Option<String>)> {
+    /// Re-creates the instance the checkpoint refers to and checks that it is the same one (by its
+    /// checksum); with the file's name, if any. The instance is read from `at` when given, else from its
+    /// path as given (relative to the directory of the run) or its absolute path, or generated again.
+    pub fn load_instance(&self, at: Option<&Path>) -> Result<(Instance, Option<String>)> {
         let info = &self.instance;
-        let inst = match (&info.file, info.origin) {
-            (Some(f), _) => Instance::read(std::path::Path::new(f))?,
+        let file = match (at, &info.file) {
+            (Some(p), _) => Some(p.to_path_buf()),
+            (None, Some(f)) if Path::new(f).exists() => Some(f.into()),
+            (None, Some(f)) => Some(self.instance_path.as_ref().unwrap_or(f).into()),
+            (None, None) => None,
+        };
+        let inst = match (&file, info.origin) {
+            (Some(f), _) => Instance::read(f)?,
             (None, Some(o)) => {
                 model::generate(
                     Arch::new(info.n, info.k, info.activation)?,
@@ -101,7 +112,22 @@ impl Checkpoint {
                 info.checksum
             )));
         }
-        Ok((inst, info.file.clone()))
+        Ok((inst, file.map(|f| f.display().to_string())))
+    }
+
+    /// The checkpoint of a run on `instance`, its file's absolute path included.
+    pub fn new(instance: InstanceInfo, config: Config, resume: Resume) -> Checkpoint {
+        let instance_path = instance
+            .file
+            .as_ref()
+            .and_then(|f| std::fs::canonicalize(f).ok())
+            .map(|p| p.display().to_string());
+        Checkpoint {
+            instance,
+            instance_path,
+            config,
+            resume,
+        }
     }
 
     /// Writes the checkpoint atomically (the previous one stays intact until the new one is complete).
