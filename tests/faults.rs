@@ -634,9 +634,24 @@ fn outputs_that_are_not_densemc_files_are_left_untouched() {
         "--out",
         s(&result),
     ]));
+    let journal = dir.path("s.jsonl");
+    ok(&densemc(&[
+        "sweep",
+        "--n",
+        "101",
+        "--alpha",
+        "0.5",
+        "--samples",
+        "1",
+        "--max-sweeps",
+        "50",
+        "-q",
+        "--out",
+        s(&journal),
+    ]));
     let notes = dir.path("notes");
     std::fs::write(&notes, "my notes, without a final newline").unwrap();
-    let files = [&inst, &result, &notes];
+    let files = [&inst, &result, &notes, &journal];
     let before: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
     let solve = |extra: &[&str]| {
         let mut v = vec!["solve", "--instance", s(&inst), "--max-sweeps", "50", "-q"];
@@ -703,6 +718,16 @@ fn outputs_that_are_not_densemc_files_are_left_untouched() {
         (
             "sweep --out notes",
             sweep(&notes),
+            "not a densemc sweep results file",
+        ),
+        (
+            "merge --force OUT=notes",
+            densemc(&["merge", "--force", s(&notes), s(&journal)]),
+            "not a densemc sweep results file",
+        ),
+        (
+            "merge OUT=a result",
+            densemc(&["merge", s(&result), s(&journal)]),
             "not a densemc sweep results file",
         ),
         (
