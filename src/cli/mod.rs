@@ -87,18 +87,19 @@ fn usage_error(e: clap::Error) -> i32 {
     ) {
         e.exit();
     }
+    // clap's message and its hints ("[possible values: …]", "tip: …"), without the usage lines.
     let text = e.render().to_string();
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let msg = first.strip_prefix("error: ").unwrap_or(first);
-    // The usage hint ("tip: …") clap gives on the lines after, when there is one.
-    let tip = text
+    let parts: Vec<&str> = text
         .lines()
         .map(str::trim)
-        .find_map(|l| l.strip_prefix("tip: "))
-        .map_or(String::new(), |t| format!(" ({t})"));
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let msg = parts.join(" ");
+    let msg = msg.strip_prefix("error: ").unwrap_or(&msg);
     let _ = writeln!(
         std::io::stderr(),
-        "densemc: error: {msg}{tip}; see densemc --help"
+        "densemc: error: {msg}; see densemc --help"
     );
     2
 }
