@@ -1441,3 +1441,59 @@ fn smaller_faults_of_issue_11() {
         "{csv}"
     );
 }
+
+#[test]
+fn an_out_dir_that_cannot_be_one_is_refused_before_the_work() {
+    let dir = TempDir::new("faults-outdir");
+    let inst = dir.path("inst.txt");
+    generate(&inst, "101", "0.3");
+    let res = dir.path("r.json");
+    ok(&densemc(&[
+        "solve",
+        "--instance",
+        s(&inst),
+        "--max-sweeps",
+        "100",
+        "-q",
+        "--out",
+        s(&res),
+    ]));
+    let sweep = dir.path("s.jsonl");
+    ok(&densemc(&[
+        "sweep",
+        "--n",
+        "101",
+        "--alpha",
+        "0.3,0.4",
+        "--samples",
+        "2",
+        "--max-sweeps",
+        "50",
+        "-q",
+        "--out",
+        s(&sweep),
+    ]));
+    let before = std::fs::read(&res).unwrap();
+    for out_dir in [res.clone(), res.join("sub")] {
+        for args in [
+            vec![
+                "robustness",
+                "--instance",
+                s(&inst),
+                "--weights",
+                s(&res),
+                "--p-grid",
+                "0.1",
+                "--flips",
+                "2",
+            ],
+            vec!["analyze", s(&sweep), "--bootstrap", "10"],
+        ] {
+            let o = densemc(&[&args[..], &["--out-dir", s(&out_dir)]].concat());
+            let e = refused(&o);
+            assert!(e.contains("is not a directory"), "{e}");
+            assert!(o.stdout.is_empty(), "{}: the work was done first", args[0]);
+        }
+    }
+    assert_eq!(std::fs::read(&res).unwrap(), before);
+}

@@ -181,6 +181,36 @@ fn check_output(o: &Output, inputs: &[(&str, &Path)]) -> Result<(PathBuf, Option
     Ok((resolved, meta.map(|m| (m.dev(), m.ino()))))
 }
 
+/// Checks an output folder (`--out-dir`) before the work: it is a directory that takes new files, or it
+/// does not exist yet and its nearest existing ancestor is a directory (it is created at the end).
+pub fn check_out_dir(dir: &Path, flag: &str) -> Result<()> {
+    let err = |m: String| Error::input(format!("{flag} {}: {m}", dir.display()));
+    let mut at = dir;
+    loop {
+        match std::fs::metadata(at) {
+            Ok(m) if m.is_dir() => break,
+            Ok(_) => return Err(err(format!("{} is not a directory", at.display()))),
+            Err(_) if std::fs::symlink_metadata(at).is_ok() => {
+                return Err(err(format!("{} is a dangling symbolic link", at.display())))
+            }
+            Err(_) => match at.parent() {
+                Some(p) if !p.as_os_str().is_empty() => at = p,
+                _ => return Ok(()),
+            },
+        }
+    }
+    if at == dir {
+        let probe = dir.join(temp_name(std::ffi::OsStr::new("densemc-probe")));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+            .map_err(|e| err(format!("cannot create files there ({})", short_io(&e))))?;
+        let _ = std::fs::remove_file(&probe);
+    }
+    Ok(())
+}
+
 fn short_io(e: &std::io::Error) -> String {
     let s = e.to_string();
     match s.find(" (os error") {
