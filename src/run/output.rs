@@ -266,7 +266,7 @@ impl SweepLog {
         let append = resumed_at.is_some() && regular;
         let mut f = std::fs::OpenOptions::new()
             .create(true)
-            .read(true)
+            .read(regular)
             .write(true)
             .truncate(false)
             .open(path)
