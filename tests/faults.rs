@@ -1192,6 +1192,9 @@ fn resume_refuses_flags_that_change_the_run_and_applies_the_others() {
     ]));
 }
 
+/// A hand edit of a checkpoint's payload.
+type Edit = dyn Fn(&mut serde_json::Value);
+
 /// Rewrites the payload of checkpoint `ck` with `edit`, with a valid checksum (a hand edit).
 fn edit_checkpoint(ck: &Path, to: &Path, edit: impl Fn(&mut serde_json::Value)) {
     let text = std::fs::read_to_string(ck).unwrap();
@@ -1221,7 +1224,7 @@ fn hand_edited_checkpoints_are_refused() {
     let ck = dir.path("ck");
     stopped_checkpoint(&inst, &ck);
     let bad = dir.path("bad");
-    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    let cases: Vec<(&str, Box<Edit>)> = vec![
         (
             "a zero random stream",
             Box::new(|v| zero_numbers(&mut v["resume"]["rngs"][0])),
