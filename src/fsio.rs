@@ -1,4 +1,5 @@
-//! File plumbing shared by every writer: atomic replacement (temp file + rename) and the memory check.
+//! File plumbing shared by every reader and writer: atomic replacement (temp file + rename, stale temporary
+//! files of killed runs removed), bounded whole-file reads and the memory check.
 
 use crate::error::{Error, Result};
 use std::ffi::{OsStr, OsString};
