@@ -1,6 +1,8 @@
-//! File plumbing shared by every writer: atomic replacement (temp file + rename) and the memory check.
+//! File plumbing shared by every reader and writer: atomic replacement (temp file + rename, stale temporary
+//! files of killed runs removed), bounded whole-file reads and the memory check.
 
 use crate::error::{Error, Result};
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -41,11 +43,8 @@ where
     let name = path
         .file_name()
         .ok_or_else(|| Error::input(format!("{}: not a file path", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp.{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
+    remove_stale_temps(&dir, name);
+    let tmp = dir.join(temp_name(name));
     let file =
         File::create(&tmp).map_err(|e| Error::io(path, "cannot create the output file", e))?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
@@ -58,6 +57,78 @@ where
         return Err(Error::io(path, "cannot write the output file", e));
     }
     Ok(())
+}
+
+/// The temporary name of an atomic write of `name` by this process: `.NAME.tmp.PID`.
+pub fn temp_name(name: &OsStr) -> OsString {
+    let mut t = OsString::from(".");
+    t.push(name);
+    t.push(format!(".tmp.{}", std::process::id()));
+    t
+}
+
+/// Removes the temporary files `.NAME.tmp.PID` that an atomic write of `name` in `dir` left when it was
+/// killed: those of densemc's own naming whose process is no longer alive.
+fn remove_stale_temps(dir: &Path, name: &OsStr) {
+    let mut prefix = OsString::from(".");
+    prefix.push(name);
+    prefix.push(".tmp.");
+    let prefix = prefix.as_encoded_bytes();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let f = e.file_name();
+        let Some(pid) = f.as_encoded_bytes().strip_prefix(prefix) else {
+            continue;
+        };
+        let pid = std::str::from_utf8(pid)
+            .ok()
+            .and_then(|p| p.parse::<u32>().ok());
+        let alive = |pid: u32| Path::new(&format!("/proc/{pid}")).exists();
+        if pid.is_some_and(|p| p != std::process::id() && !alive(p))
+            && e.file_type().is_ok_and(|t| t.is_file())
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Reads the file at `path` (`what` names it in errors: "the weights file") whole, opened once, so that a
+/// pipe works; a file (or stream) of more than `limit` bytes is refused after reading at most that many.
+pub fn read_bounded(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let f = File::open(path).map_err(|e| Error::io(path, &format!("cannot open {what}"), e))?;
+    let meta = f
+        .metadata()
+        .map_err(|e| Error::io(path, &format!("cannot read {what}"), e))?;
+    if meta.is_dir() {
+        return Err(Error::at(path, None, format!("is a directory, not {what}")));
+    }
+    let too_big = || {
+        Error::at(
+            path,
+            None,
+            format!("larger than {}: not {what}", human_bytes(limit)),
+        )
+    };
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, &format!("cannot read {what}"), e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
+/// [`read_bounded`] as UTF-8 text.
+pub fn read_text_bounded(path: &Path, limit: u64, what: &str) -> Result<String> {
+    String::from_utf8(read_bounded(path, limit, what)?)
+        .map_err(|_| Error::at(path, None, format!("not UTF-8 text: not {what}")))
 }
 
 /// Memory the OS says is available now (Linux `MemAvailable`), if it can tell.
@@ -73,7 +144,7 @@ pub fn check_memory(bytes: u64, what: &str) -> Result<()> {
     if let Some(avail) = available_memory() {
         if bytes > avail {
             return Err(Error::input(format!(
-                "{what} needs {} but only {} is available: use smaller N or α",
+                "{what} needs {} but only {} is available",
                 human_bytes(bytes),
                 human_bytes(avail)
             )));

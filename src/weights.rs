@@ -143,10 +143,15 @@ impl Weights {
         Ok(Weights { bits })
     }
 
+    /// The largest weights file read for N = `n`: a result record holds W and the centre's W̃ (N characters
+    /// each) with its configuration (a schedule table may be long).
+    pub fn file_limit(n: usize) -> u64 {
+        4 * n as u64 + (64 << 20)
+    }
+
     /// Reads a weights file: a bare `+`/`-` string, or a JSON object whose `"weights"` field holds one.
     pub fn read(path: &Path, n: usize) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::io(path, "cannot read the weights file", e))?;
+        let text = crate::fsio::read_text_bounded(path, Self::file_limit(n), "a weights file")?;
         let what = path.display().to_string();
         if text.trim_start().starts_with('{') {
             let v: serde_json::Value = serde_json::from_str(&text)

@@ -262,7 +262,6 @@ fn a_file_size_limit_stops_sweep_and_solve_cleanly() {
     assert_eq!(rs.len(), 32);
     // solve --out: the atomic write fails, the old result stays, no temporary file is left.
     let res = dir.path("result.json");
-    std::fs::write(&res, "old\n").unwrap();
     let solve = [
         "solve",
         "--n",
@@ -275,12 +274,14 @@ fn a_file_size_limit_stops_sweep_and_solve_cleanly() {
         "--out",
         s(&res),
     ];
+    ok(&densemc(&solve));
+    let old = std::fs::read(&res).unwrap();
     let e = refused(&densemc_fsize(1, &solve));
     assert!(
         e.contains("result.json: cannot write the output file"),
         "{e}"
     );
-    assert_eq!(std::fs::read_to_string(&res).unwrap(), "old\n");
+    assert_eq!(std::fs::read(&res).unwrap(), old);
     assert_eq!(
         std::fs::read_dir(&dir.0).unwrap().count(),
         2,
@@ -574,4 +575,928 @@ fn an_instance_replaced_during_a_search_is_recognised_by_its_checksum() {
         "--flips",
         "2",
     ]));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Issue #11: output paths checked before the work, files that are not densemc's left alone
+
+/// `densemc ARGS` killed (SIGKILL) after `secs` seconds: a hang or an endless loop fails the test instead
+/// of stopping it (exit status 137 from `timeout`).
+fn densemc_within(secs: u32, args: &[&str]) -> Output {
+    Command::new("timeout")
+        .args(["-s", "KILL", &secs.to_string(), BIN])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `densemc ARGS` under `sh -c` with at most `kib` KiB of address space (`ulimit -v`): an unbounded read
+/// or an absurd allocation aborts instead of being refused.
+fn densemc_vmem(kib: u64, args: &[&str]) -> Output {
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {kib} && exec '{BIN}' {}",
+            quoted.join(" ")
+        ))
+        .output()
+        .unwrap()
+}
+
+fn generate(out: &Path, n: &str, alpha: &str) {
+    ok(&densemc(&[
+        "generate",
+        "--n",
+        n,
+        "--alpha",
+        alpha,
+        "--seed",
+        "5",
+        "--out",
+        s(out),
+    ]));
+}
+
+#[test]
+fn outputs_that_are_not_densemc_files_are_left_untouched() {
+    let dir = TempDir::new("faults-foreign");
+    let inst = dir.path("inst.txt");
+    generate(&inst, "101", "0.5");
+    let result = dir.path("result.json");
+    ok(&densemc(&[
+        "solve",
+        "--instance",
+        s(&inst),
+        "--max-sweeps",
+        "50",
+        "-q",
+        "--out",
+        s(&result),
+    ]));
+    let journal = dir.path("s.jsonl");
+    ok(&densemc(&[
+        "sweep",
+        "--n",
+        "101",
+        "--alpha",
+        "0.5",
+        "--samples",
+        "1",
+        "--max-sweeps",
+        "50",
+        "-q",
+        "--out",
+        s(&journal),
+    ]));
+    let notes = dir.path("notes");
+    std::fs::write(&notes, "my notes, without a final newline").unwrap();
+    let files = [&inst, &result, &notes, &journal];
+    let before: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    let solve = |extra: &[&str]| {
+        let mut v = vec!["solve", "--instance", s(&inst), "--max-sweeps", "50", "-q"];
+        v.extend_from_slice(extra);
+        densemc(&v)
+    };
+    let sweep = |out: &Path| {
+        densemc(&[
+            "sweep",
+            "--n",
+            "101",
+            "--alpha",
+            "0.5",
+            "--samples",
+            "1",
+            "--max-sweeps",
+            "50",
+            "-q",
+            "--out",
+            s(out),
+        ])
+    };
+    let cases: Vec<(&str, Output, &str)> = vec![
+        (
+            "solve --out the instance",
+            solve(&["--out", s(&inst)]),
+            "same file as the input --instance",
+        ),
+        (
+            "solve --out notes",
+            solve(&["--out", s(&notes)]),
+            "not a densemc result record",
+        ),
+        (
+            "solve --log the instance",
+            solve(&["--log", s(&inst)]),
+            "same file as the input --instance",
+        ),
+        (
+            "solve --log a result",
+            solve(&["--log", s(&result)]),
+            "not a densemc sweep log",
+        ),
+        (
+            "solve --checkpoint notes",
+            solve(&["--checkpoint", s(&notes)]),
+            "not a densemc checkpoint",
+        ),
+        (
+            "solve --out = --log",
+            solve(&["--out", s(&result), "--log", s(&result)]),
+            "not a densemc sweep log",
+        ),
+        (
+            "sweep --out the instance",
+            sweep(&inst),
+            "not a densemc sweep results file",
+        ),
+        (
+            "sweep --out a result",
+            sweep(&result),
+            "not a densemc sweep results file",
+        ),
+        (
+            "sweep --out notes",
+            sweep(&notes),
+            "not a densemc sweep results file",
+        ),
+        (
+            "merge --force OUT=notes",
+            densemc(&["merge", "--force", s(&notes), s(&journal)]),
+            "not a densemc sweep results file",
+        ),
+        (
+            "merge OUT=a result",
+            densemc(&["merge", s(&result), s(&journal)]),
+            "not a densemc sweep results file",
+        ),
+        (
+            "generate --out notes",
+            densemc(&[
+                "generate",
+                "--n",
+                "51",
+                "--alpha",
+                "0.5",
+                "--out",
+                s(&notes),
+            ]),
+            "not a densemc instance",
+        ),
+    ];
+    for (what, o, msg) in cases {
+        let e = refused(&o);
+        assert!(e.contains(msg), "{what}: {e}");
+        for (p, b) in files.iter().zip(&before) {
+            assert_eq!(
+                &std::fs::read(p).unwrap(),
+                b,
+                "{what} changed {}",
+                p.display()
+            );
+        }
+    }
+    // densemc's own files of the same kind are still replaced.
+    ok(&solve(&["--out", s(&result)]));
+}
+
+#[test]
+fn output_paths_are_checked_before_the_run() {
+    let dir = TempDir::new("faults-outpaths");
+    let inst = dir.path("inst.txt");
+    generate(&inst, "201", "0.5");
+    let link = dir.path("dangling.json");
+    std::os::unix::fs::symlink(dir.path("gone/x.json"), &link).unwrap();
+    // 250 bytes: a legal name, but `.NAME.tmp.PID` is not.
+    let long = dir.path(&"r".repeat(250));
+    let subdir = dir.path("sub");
+    std::fs::create_dir(&subdir).unwrap();
+    let log = dir.path("run.csv");
+    for (out, msg) in [
+        (dir.path("missing/r.json"), "does not exist"),
+        (link.clone(), "symbolic link to a file that does not exist"),
+        (long.clone(), "File name too long"),
+        (subdir.clone(), "is a directory"),
+    ] {
+        let e = refused(&densemc(&[
+            "solve",
+            "--instance",
+            s(&inst),
+            "--max-sweeps",
+            "200",
+            "-q",
+            "--log",
+            s(&log),
+            "--out",
+            s(&out),
+        ]));
+        assert!(e.contains(msg), "{}: {e}", out.display());
+        // Refused before the run: the log of the run was never started.
+        assert!(!log.exists(), "{}: the run went ahead", out.display());
+    }
+    let e = refused(&densemc(&[
+        "sweep",
+        "--n",
+        "101",
+        "--alpha",
+        "0.5",
+        "--samples",
+        "1",
+        "-q",
+        "--out",
+        s(&long),
+    ]));
+    assert!(e.contains("File name too long"), "{e}");
+    assert_eq!(
+        std::fs::read_dir(&dir.0).unwrap().count(),
+        3,
+        "files were left"
+    );
+}
+
+#[test]
+fn a_failed_final_write_puts_the_result_on_stderr() {
+    let dir = TempDir::new("faults-rescue");
+    let res = dir.path("result.json");
+    let o = densemc_fsize(
+        1,
+        &[
+            "solve",
+            "--n",
+            "301",
+            "--alpha",
+            "0.3",
+            "--max-sweeps",
+            "300",
+            "--quiet",
+            "--out",
+            s(&res),
+        ],
+    );
+    let e = refused(&o);
+    assert!(e.contains("the result is printed on stderr above"), "{e}");
+    let err = stderr(&o);
+    let json = &err[err.find('{').unwrap()..err.rfind('}').unwrap() + 1];
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(v["weights"].as_str().unwrap().len(), 301);
+    assert_eq!(
+        std::fs::read_dir(&dir.0).unwrap().count(),
+        0,
+        "a file was left"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Issue #11: absurd counts and unbounded reads are errors
+
+#[test]
+fn absurd_counts_are_refused_not_aborted() {
+    let dir = TempDir::new("faults-counts");
+    let inst = dir.path("inst.txt");
+    generate(&inst, "101", "0.3");
+    let res = dir.path("r.json");
+    ok(&densemc(&[
+        "solve",
+        "--instance",
+        s(&inst),
+        "--max-sweeps",
+        "100",
+        "-q",
+        "--out",
+        s(&res),
+    ]));
+    let sweep = dir.path("s.jsonl");
+    ok(&densemc(&[
+        "sweep",
+        "--n",
+        "101",
+        "--alpha",
+        "0.3,0.4",
+        "--samples",
+        "2",
+        "--max-sweeps",
+        "50",
+        "-q",
+        "--out",
+        s(&sweep),
+    ]));
+    let big = dir.path("big.jsonl");
+    for (what, args) in [
+        (
+            "robustness --flips",
+            vec![
+                "robustness",
+                "--instance",
+                s(&inst),
+                "--weights",
+                s(&res),
+                "--p-grid",
+                "0.1",
+                "--flips",
+                "4000000000",
+            ],
+        ),
+        (
+            "sweep --samples",
+            vec![
+                "sweep",
+                "--n",
+                "101",
+                "--alpha",
+                "0.3",
+                "--samples",
+                "10000000000",
+                "-q",
+                "--out",
+                s(&big),
+            ],
+        ),
+        (
+            "analyze --bootstrap",
+            vec!["analyze", s(&sweep), "--bootstrap", "4000000000"],
+        ),
+    ] {
+        let o = densemc_within(60, &args);
+        let e = refused(&o);
+        assert!(!stderr(&o).contains("memory allocation"), "{what}: {e}");
+    }
+    assert!(!big.exists());
+}
+
+#[test]
+fn endless_and_non_regular_inputs_are_read_with_bounds() {
+    let dir = TempDir::new("faults-bounded");
+    let inst = dir.path("inst.txt");
+    generate(&inst, "101", "0.3");
+    // 1 GiB of address space is plenty for these (the old reads grew without limit).
+    for (what, args) in [
+        ("info /dev/zero", vec!["info", "--instance", "/dev/zero"]),
+        (
+            "eval --weights /dev/zero",
+            vec!["eval", "--instance", s(&inst), "--weights", "/dev/zero"],
+        ),
+        ("analyze /dev/zero", vec!["analyze", "/dev/zero"]),
+        (
+            "solve --resume /dev/zero",
+            vec!["solve", "--resume", "/dev/zero"],
+        ),
+        (
+            "sweep --out /dev/full",
+            vec![
+                "sweep",
+                "--n",
+                "101",
+                "--alpha",
+                "0.3",
+                "-q",
+                "--out",
+                "/dev/full",
+            ],
+        ),
+    ] {
+        let o = densemc_vmem(1 << 20, &args);
+        let e = refused(&o);
+        println!("{what}: {e}");
+    }
+    // A FIFO is read once, as a stream (the format is not sniffed by opening it twice).
+    let fifo = dir.path("inst.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for format in ["text", "binary"] {
+        let file = dir.path(&format!("i.{format}"));
+        ok(&densemc(&[
+            "generate",
+            "--n",
+            "101",
+            "--alpha",
+            "0.3",
+            "--seed",
+            "5",
+            "--format",
+            format,
+            "--out",
+            s(&file),
+        ]));
+        let (f2, bytes) = (fifo.clone(), std::fs::read(&file).unwrap());
+        let writer = std::thread::spawn(move || std::fs::write(&f2, bytes));
+        let o = densemc_within(30, &["info", "--instance", s(&fifo)]);
+        ok(&o);
+        writer.join().unwrap().unwrap();
+        let want = densemc(&["info", "--instance", s(&file)]);
+        let checksum = |o: &Output| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .find(|l| l.starts_with("checksum"))
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(checksum(&o), checksum(&want), "{format}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Issue #11: resume (the log, the flags, the checkpoint's contents)
+
+/// `solve` on an instance no search solves (α = 0.9 > α_c), so every run takes all its sweeps.
+fn hard_solve<'a>(inst: &'a str, sweeps: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "solve",
+        "--instance",
+        inst,
+        "--max-sweeps",
+        sweeps,
+        "--seed",
+        "4",
+        "-q",
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
+fn wait_for(p: &Path) {
+    let t = Instant::now();
+    while !p.exists() && t.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(p.exists(), "{} did not appear", p.display());
+}
+
+#[test]
+fn the_log_resumes_exactly_after_sigterm_and_sigkill() {
+    let dir = TempDir::new("faults-log");
+    let inst = dir.path("inst.txt");
+    generate(&inst, "1001", "0.9");
+    let reference = dir.path("ref.csv");
+    ok(&densemc(&hard_solve(
+        s(&inst),
+        "3000",
+        &["--log", s(&reference)],
+    )));
+    let want = std::fs::read(&reference).unwrap();
+    for signal in ["-TERM", "-KILL"] {
+        let (ck, log) = (
+            dir.path(&format!("ck{signal}")),
+            dir.path(&format!("log{signal}.csv")),
+        );
+        let args = hard_solve(
+            s(&inst),
+            "3000",
+            &[
+                "--log",
+                s(&log),
+                "--checkpoint",
+                s(&ck),
+                "--checkpoint-every",
+                "0.05",
+            ],
+        );
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for(&ck);
+        std::thread::sleep(Duration::from_millis(100));
+        let sent = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = child.wait().unwrap();
+        if signal == "-TERM" {
+            assert_eq!(status.code(), Some(75));
+        }
+        ok(&densemc(&[
+            "solve",
+            "-q",
+            "--resume",
+            s(&ck),
+            "--log",
+            s(&log),
+        ]));
+        assert!(
+            std::fs::read(&log).unwrap() == want,
+            "{signal}: the resumed log differs from the uninterrupted one"
+        );
+    }
+}
+
+/// A checkpoint of a run on `inst` stopped by SIGTERM (work is left), and its directory's name.
+fn stopped_checkpoint(inst: &Path, ck: &Path) {
+    let mut child = Command::new(BIN)
+        .args(hard_solve(
+            s(inst),
+            "4000",
+            &["--checkpoint", s(ck), "--checkpoint-every", "0.05"],
+        ))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(ck);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(75));
+}
+
+fn report(p: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+#[test]
+fn resume_refuses_flags_that_change_the_run_and_applies_the_others() {
+    let dir = TempDir::new("faults-resume");
+    std::fs::create_dir(dir.path("run")).unwrap();
+    let inst = dir.path("run/inst.txt");
+    generate(&inst, "301", "0.9");
+    let ck = dir.path("run/ck");
+    // The instance is given relative to the run's directory.
+    let mut child = Command::new(BIN)
+        .current_dir(dir.path("run"))
+        .args(hard_solve(
+            "inst.txt",
+            "100000",
+            &["--checkpoint", "ck", "--checkpoint-every", "0.05"],
+        ))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(&ck);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(75));
+    let saved = std::fs::read(&ck).unwrap();
+    let e = refused(&densemc(&[
+        "solve",
+        "--resume",
+        s(&ck),
+        "--max-sweeps",
+        "100",
+        "--algo",
+        "sa",
+        "-y",
+        "3",
+        "--seed",
+        "99",
+    ]));
+    assert!(
+        e.contains("--algo, --replicas, --seed would change it"),
+        "{e}"
+    );
+    // --max-sweeps and --checkpoint-every are applied (and said so), from another directory.
+    let out = dir.path("r.json");
+    let o = densemc(&[
+        "solve",
+        "-q",
+        "--resume",
+        s(&ck),
+        "--max-sweeps",
+        "100001",
+        "--checkpoint-every",
+        "5",
+        "--out",
+        s(&out),
+    ]);
+    ok(&o);
+    assert!(stderr(&o).contains("applied --max-sweeps 100001 (was 100000), --checkpoint-every 5 s"));
+    assert_eq!(report(&out)["sweeps"], 100001);
+    // --instance PATH: the same instance elsewhere is taken, another one refused by its checksum.
+    std::fs::write(&ck, &saved).unwrap();
+    let moved = dir.path("moved.txt");
+    std::fs::rename(&inst, &moved).unwrap();
+    let other = dir.path("other.txt");
+    generate(&other, "301", "0.8");
+    let e = refused(&densemc(&[
+        "solve",
+        "--resume",
+        s(&ck),
+        "--instance",
+        s(&other),
+    ]));
+    assert!(e.contains("the instance changed"), "{e}");
+    ok(&densemc(&[
+        "solve",
+        "-q",
+        "--resume",
+        s(&ck),
+        "--max-sweeps",
+        "100002",
+        "--instance",
+        s(&moved),
+    ]));
+}
+
+/// A hand edit of a checkpoint's payload.
+type Edit = dyn Fn(&mut serde_json::Value);
+
+/// Rewrites the payload of checkpoint `ck` with `edit`, with a valid checksum (a hand edit).
+fn edit_checkpoint(ck: &Path, to: &Path, edit: impl Fn(&mut serde_json::Value)) {
+    let text = std::fs::read_to_string(ck).unwrap();
+    let mut lines = text.lines();
+    let mut header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    let mut payload: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    edit(&mut payload);
+    let payload = serde_json::to_string(&payload).unwrap();
+    header["checksum"] = densemc::run::hash::hash_str(&payload).into();
+    std::fs::write(to, format!("{header}\n{payload}\n")).unwrap();
+}
+
+fn zero_numbers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(_) => *v = 0.into(),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(zero_numbers),
+        serde_json::Value::Object(o) => o.values_mut().for_each(zero_numbers),
+        _ => {}
+    }
+}
+
+#[test]
+fn hand_edited_checkpoints_are_refused() {
+    let dir = TempDir::new("faults-ckedit");
+    let inst = dir.path("inst.txt");
+    generate(&inst, "301", "0.9");
+    let ck = dir.path("ck");
+    stopped_checkpoint(&inst, &ck);
+    let bad = dir.path("bad");
+    let cases: Vec<(&str, Box<Edit>)> = vec![
+        (
+            "a zero random stream",
+            Box::new(|v| zero_numbers(&mut v["resume"]["rngs"][0])),
+        ),
+        (
+            "a zero order stream",
+            Box::new(|v| zero_numbers(&mut v["resume"]["order_rng"])),
+        ),
+        (
+            "β₀ < 0",
+            Box::new(|v| v["config"]["schedule"]["beta0"] = (-1.0).into()),
+        ),
+        (
+            "γ₁ < 0",
+            Box::new(|v| v["config"]["schedule"]["gamma1"] = (-3.0).into()),
+        ),
+        (
+            "sweeps > max_sweeps",
+            Box::new(|v| v["resume"]["sweeps"] = 5000.into()),
+        ),
+        (
+            "proposals at u64::MAX",
+            Box::new(|v| v["resume"]["proposals"] = u64::MAX.into()),
+        ),
+        (
+            "accepted at u64::MAX",
+            Box::new(|v| v["resume"]["accepted"] = u64::MAX.into()),
+        ),
+        ("y = 0", Box::new(|v| v["config"]["replicas"] = 0.into())),
+    ];
+    for (what, edit) in cases {
+        edit_checkpoint(&ck, &bad, edit);
+        let e = refused(&densemc_within(30, &["solve", "-q", "--resume", s(&bad)]));
+        assert!(e.contains("corrupt"), "{what}: {e}");
+    }
+    // The unedited checkpoint, rewritten the same way, still resumes.
+    edit_checkpoint(&ck, &bad, |_| {});
+    ok(&densemc(&[
+        "solve",
+        "-q",
+        "--resume",
+        s(&bad),
+        "--max-sweeps",
+        "4000",
+    ]));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Issue #11: analyze with conflicting repeats, and the smaller items
+
+#[test]
+fn analyze_refuses_a_task_with_two_different_results() {
+    let dir = TempDir::new("faults-analyze");
+    let a = dir.path("a.jsonl");
+    ok(&densemc(&[
+        "sweep",
+        "--n",
+        "101",
+        "--alpha",
+        "0.5,0.7",
+        "--samples",
+        "3",
+        "--max-sweeps",
+        "300",
+        "-q",
+        "--out",
+        s(&a),
+    ]));
+    let text = std::fs::read_to_string(&a).unwrap();
+    let b = dir.path("b.jsonl");
+    // The same lines (repeats are fine) ...
+    std::fs::write(&b, &text).unwrap();
+    ok(&densemc(&["analyze", s(&a), s(&b), "--bootstrap", "10"]));
+    // ... but one task with another outcome is not the same run.
+    let mut lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let solved = lines[0]["solved"].as_bool().unwrap();
+    lines[0]["solved"] = (!solved).into();
+    lines[0]["sweeps"] = 7.into();
+    let edited: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&b, edited).unwrap();
+    for order in [[&a, &b], [&b, &a]] {
+        let e = refused(&densemc(&[
+            "analyze",
+            s(order[0]),
+            s(order[1]),
+            "--bootstrap",
+            "10",
+        ]));
+        assert!(e.contains("appears twice with different results"), "{e}");
+    }
+}
+
+#[test]
+fn smaller_faults_of_issue_11() {
+    let dir = TempDir::new("faults-small");
+    let inst = dir.path("inst.txt");
+    generate(&inst, "101", "0.3");
+    let other = dir.path("other.txt");
+    generate(&other, "101", "0.4");
+    let res = dir.path("r.json");
+    ok(&densemc(&[
+        "solve",
+        "--instance",
+        s(&inst),
+        "--max-sweeps",
+        "200",
+        "-q",
+        "--out",
+        s(&res),
+    ]));
+    // eval checks the instance checksum a result records.
+    let e = refused(&densemc(&[
+        "eval",
+        "--instance",
+        s(&other),
+        "--weights",
+        s(&res),
+    ]));
+    assert!(e.contains("found on an instance with checksum"), "{e}");
+    ok(&densemc(&[
+        "eval",
+        "--instance",
+        s(&inst),
+        "--weights",
+        s(&res),
+    ]));
+    // A U+2212 minus is named as the character.
+    let text = std::fs::read_to_string(&inst).unwrap();
+    let row = text
+        .lines()
+        .position(|l| l.starts_with(['+', '-']))
+        .unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[row] = lines[row].replacen('-', "\u{2212}", 1);
+    let minus = dir.path("minus.txt");
+    std::fs::write(&minus, lines.join("\n") + "\n").unwrap();
+    let e = refused(&densemc(&["info", "--instance", s(&minus)]));
+    assert!(e.contains("'−' (U+2212)"), "{e}");
+    // clap's errors: one line, with the prefix, exit 2.
+    for args in [
+        vec!["solve", "--bogus"],
+        vec!["solve", "--max-sweeps", "x"],
+        vec!["nope"],
+    ] {
+        let o = densemc(&args);
+        refused(&o);
+        assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    }
+    // --beta1 < --beta0 is said.
+    let o = densemc(&[
+        "solve",
+        "--n",
+        "51",
+        "--alpha",
+        "0.3",
+        "--max-sweeps",
+        "20",
+        "-q",
+        "--beta0",
+        "3",
+        "--beta1",
+        "1",
+    ]);
+    ok(&o);
+    assert!(
+        stderr(&o).contains("--beta1 1 is below --beta0 3"),
+        "{}",
+        stderr(&o)
+    );
+    // A temporary file of a killed densemc (its PID gone) is removed on the next write to the target;
+    // one of a live process (this test's) is not.
+    let dead = (1u32 << 22) - 3;
+    assert!(!Path::new(&format!("/proc/{dead}")).exists());
+    let stale = dir.path(&format!(".r.json.tmp.{dead}"));
+    let live = dir.path(&format!(".r.json.tmp.{}", std::process::id()));
+    let foreign = dir.path(".r.json.tmp.notapid");
+    for p in [&stale, &live, &foreign] {
+        std::fs::write(p, "partial").unwrap();
+    }
+    ok(&densemc(&[
+        "solve",
+        "--instance",
+        s(&inst),
+        "--max-sweeps",
+        "200",
+        "-q",
+        "--out",
+        s(&res),
+    ]));
+    assert!(!stale.exists() && live.exists() && foreign.exists());
+    // Labels are quoted in CSV.
+    let out_dir = dir.path("rob");
+    ok(&densemc(&[
+        "robustness",
+        "--instance",
+        s(&inst),
+        "--weights",
+        s(&res),
+        "--label",
+        "a, \"b\"",
+        "--p-grid",
+        "0.1",
+        "--flips",
+        "2",
+        "--out-dir",
+        s(&out_dir),
+    ]));
+    let csv = std::fs::read_to_string(out_dir.join("robustness.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("\"a, \"\"b\"\"\",weights,"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn an_out_dir_that_cannot_be_one_is_refused_before_the_work() {
+    let dir = TempDir::new("faults-outdir");
+    let inst = dir.path("inst.txt");
+    generate(&inst, "101", "0.3");
+    let res = dir.path("r.json");
+    ok(&densemc(&[
+        "solve",
+        "--instance",
+        s(&inst),
+        "--max-sweeps",
+        "100",
+        "-q",
+        "--out",
+        s(&res),
+    ]));
+    let sweep = dir.path("s.jsonl");
+    ok(&densemc(&[
+        "sweep",
+        "--n",
+        "101",
+        "--alpha",
+        "0.3,0.4",
+        "--samples",
+        "2",
+        "--max-sweeps",
+        "50",
+        "-q",
+        "--out",
+        s(&sweep),
+    ]));
+    let before = std::fs::read(&res).unwrap();
+    for out_dir in [res.clone(), res.join("sub")] {
+        for args in [
+            vec![
+                "robustness",
+                "--instance",
+                s(&inst),
+                "--weights",
+                s(&res),
+                "--p-grid",
+                "0.1",
+                "--flips",
+                "2",
+            ],
+            vec!["analyze", s(&sweep), "--bootstrap", "10"],
+        ] {
+            let o = densemc(&[&args[..], &["--out-dir", s(&out_dir)]].concat());
+            let e = refused(&o);
+            assert!(e.contains("is not a directory"), "{e}");
+            assert!(o.stdout.is_empty(), "{}: the work was done first", args[0]);
+        }
+    }
+    assert_eq!(std::fs::read(&res).unwrap(), before);
 }

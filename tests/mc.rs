@@ -307,11 +307,7 @@ fn checkpoint_resume_is_bit_identical() {
         let mut stopped = None;
         let first = solve(&inst, None, &c, &mut |p| {
             if p.sweep == 17 {
-                let ck = Checkpoint {
-                    instance: InstanceInfo::of(&inst, None),
-                    config: c.clone(),
-                    resume: (p.resume)(),
-                };
+                let ck = Checkpoint::new(InstanceInfo::of(&inst, None), c.clone(), (p.resume)());
                 ck.write(&path).unwrap();
                 stopped = Some(p.sweep);
                 return false;

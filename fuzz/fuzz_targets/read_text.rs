@@ -42,10 +42,10 @@ fn same(a: &Instance, b: &Instance) -> bool {
 fuzz_target!(|data: &[u8]| {
     let (input, output) = paths();
     std::fs::write(input, data).expect("cannot write the fuzz input file");
-    if let Ok(inst) = read_text(input) {
+    if let Ok(inst) = read_text(data, Some(data.len() as u64), input) {
         assert!(inst.n() > 0 && inst.p() > 0);
         write_text(&inst, output).expect("cannot write back an accepted instance");
-        let again = read_text(output).expect("cannot read back a written instance");
+        let again = Instance::read(output).expect("cannot read back a written instance");
         assert!(
             same(&again, &inst),
             "round trip changed {inst:?} into {again:?}"

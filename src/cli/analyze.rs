@@ -40,6 +40,9 @@ pub fn run(a: Args) -> Result<()> {
             None => None,
         },
     };
+    if let Some(d) = &a.out_dir {
+        densemc::run::output::check_out_dir(d, "--out-dir")?;
+    }
     let (records, notes) = read_records(&a.files)?;
     for n in &notes {
         let _ = writeln!(std::io::stderr(), "densemc analyze: {n}");

@@ -1,6 +1,6 @@
 use densemc::bits::Kernels;
 use densemc::instance::Instance;
-use densemc::weights::Weights;
+use densemc::study::robustness::read_result;
 use densemc::{model, Result};
 use std::path::PathBuf;
 
@@ -19,7 +19,8 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let inst = Instance::read(&a.instance)?;
-    let w = Weights::read(&a.weights, inst.n())?;
+    // A result record's instance checksum must be this instance's.
+    let w = read_result(&a.weights, &inst)?.weights;
     let kern = Kernels::best();
     let e = model::fast::errors(&inst, &w, kern);
     let frac = e as f64 / inst.p() as f64;

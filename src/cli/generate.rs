@@ -1,5 +1,6 @@
 use super::args::{named, ArchArgs};
 use densemc::instance::{pattern_count, Format, Instance};
+use densemc::run::output::{check_outputs, Kind, Output};
 use densemc::{fsio, model, Result};
 use std::io::Write;
 use std::path::PathBuf;
@@ -31,6 +32,12 @@ const TEXT_MAX_ENTRIES: u64 = 100_000_000;
 
 pub fn run(a: Args) -> Result<()> {
     let arch = a.arch.arch(a.n)?;
+    let out = Output {
+        path: &a.out,
+        kind: Kind::Instance,
+        flag: "--out",
+    };
+    check_outputs(&[out], &[])?;
     let p = pattern_count(a.n, a.alpha)?;
     // Progress only: a closed stderr must not stop the run.
     let _ = writeln!(

@@ -1,4 +1,5 @@
 use densemc::run::merge::merge;
+use densemc::run::output::{check_outputs, Kind, Output};
 use densemc::run::records;
 use densemc::{Error, Result};
 use std::io::Write;
@@ -40,6 +41,13 @@ pub fn run(a: Args) -> Result<()> {
     let note = |s: &str| {
         let _ = writeln!(std::io::stderr(), "densemc merge: {s}");
     };
+    // OUT may be one of the parts (it is read before it is replaced), but not a file of another kind.
+    let out = Output {
+        path: &a.out,
+        kind: Kind::Journal,
+        flag: "OUT",
+    };
+    check_outputs(&[out], &[])?;
     if a.out.exists() {
         if locked(&a.out) {
             return Err(Error::input(format!(

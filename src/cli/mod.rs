@@ -79,15 +79,65 @@ pub(crate) fn emit(text: &str) -> densemc::Result<()> {
     }
 }
 
+/// clap's own errors as one line with the `densemc:` prefix, exit code 2 (help and version print as usual).
+fn usage_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    // clap's message and its hints ("[possible values: …]", "tip: …"), without the usage lines.
+    let text = e.render().to_string();
+    let parts: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let msg = parts.join(" ");
+    let msg = msg.strip_prefix("error: ").unwrap_or(&msg);
+    let _ = writeln!(
+        std::io::stderr(),
+        "densemc: error: {msg}; see densemc --help"
+    );
+    2
+}
+
 pub fn run() -> i32 {
-    let cli = Cli::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
+        Ok(x) => x,
+        Err(e) => return usage_error(e),
+    };
+    // `solve --resume` needs to know which flags were typed (not defaulted).
+    let given = |m: &clap::ArgMatches| -> Vec<String> {
+        m.ids()
+            // Argument groups (one per flattened struct, named after it) are not flags.
+            .filter(|id| !id.as_str().starts_with(|c: char| c.is_ascii_uppercase()))
+            .filter(|id| {
+                m.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine)
+            })
+            .map(|id| id.as_str().to_string())
+            .collect()
+    };
+    let solve_given = matches
+        .subcommand_matches("solve")
+        .map(given)
+        .unwrap_or_default();
     let result = Kernels::check_env()
         .map_err(Error::input)
         .and_then(|_| match cli.cmd {
             Cmd::Generate(a) => generate::run(a),
             Cmd::Eval(a) => eval::run(a),
             Cmd::Info(a) => info::run(a),
-            Cmd::Solve(a) => solve::run(a),
+            Cmd::Solve(a) => solve::run(a, &solve_given),
             Cmd::Sweep(a) => sweep::run(a),
             Cmd::Merge(a) => merge::run(a),
             Cmd::Analyze(a) => analyze::run(a),

@@ -50,6 +50,9 @@ pub fn run(a: Args) -> Result<()> {
     }
     let ps = parse_f64_grid(&a.p_grid, "--p-grid")?;
     check_grid(&ps).map_err(|e| e.context("--p-grid"))?;
+    if let Some(d) = &a.out_dir {
+        densemc::run::output::check_out_dir(d, "--out-dir")?;
+    }
     let inst = Instance::read(&a.instance)?;
     let mut subjects = Vec::new();
     for (i, path) in a.weights.iter().enumerate() {

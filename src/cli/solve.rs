@@ -2,12 +2,12 @@ use super::args::{named, InstanceArgs};
 use densemc::mc::{Centre, Dynamics, EnergyKind, Order, Progress, Ramp, Schedule, Visit};
 use densemc::model::Activation;
 use densemc::run::checkpoint::Checkpoint;
-use densemc::run::output::{self, SweepLog};
+use densemc::run::output::{self, Kind, Output, SweepLog};
 use densemc::solve::{solve_from, Algo, Config, ConfigSpec, InstanceInfo};
 use densemc::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -49,17 +49,64 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
     /// Seconds between periodic checkpoints (with --checkpoint)
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        default_value_t = 600.0,
-        requires = "checkpoint"
-    )]
+    #[arg(long, value_name = "SECONDS", default_value_t = 600.0)]
     pub checkpoint_every: f64,
     /// Continue the run saved in this checkpoint (its instance and settings; keeps checkpointing to the
-    /// same file unless --checkpoint says otherwise)
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["instance", "n", "alpha"])]
+    /// same file unless --checkpoint says otherwise). Only --max-sweeps, --checkpoint-every, --threads,
+    /// the outputs and --instance PATH (the same instance, checked by its checksum, at another path) may
+    /// be given with it
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["n", "alpha"])]
     pub resume: Option<PathBuf>,
+}
+
+/// Checks the output paths before the run ([`output::check_outputs`]); `instance` is the instance file read.
+fn check_paths(a: &Args, instance: Option<&str>) -> Result<()> {
+    let mut outs = Vec::new();
+    if let Some(p) = &a.out {
+        outs.push(Output {
+            path: p,
+            kind: Kind::Result,
+            flag: "--out",
+        });
+    }
+    if let Some(p) = &a.log {
+        outs.push(Output {
+            path: p,
+            kind: Kind::Log,
+            flag: "--log",
+        });
+    }
+    // Checkpointing to the file resumed from is the normal case.
+    let resume = a.resume.as_deref();
+    if let Some(p) = a.checkpoint.as_deref().or(resume) {
+        let same = resume.is_some_and(|r| same_file(r, p));
+        if !same {
+            outs.push(Output {
+                path: p,
+                kind: Kind::Checkpoint,
+                flag: "--checkpoint",
+            });
+        }
+    }
+    let mut inputs = Vec::new();
+    if let Some(f) = instance {
+        inputs.push(("--instance", Path::new(f)));
+    }
+    if let Some(p) = &a.search.schedule {
+        inputs.push(("--schedule", p.as_path()));
+    }
+    if let Some(p) = resume {
+        inputs.push(("--resume", p));
+    }
+    output::check_outputs(&outs, &inputs)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => (x.dev(), x.ino()) == (y.dev(), y.ino()),
+        _ => a == b,
+    }
 }
 
 /// How the ramp's β values depend on N.
@@ -142,6 +189,13 @@ impl SearchArgs {
         // A schedule file replaces the ramp flags (their clap defaults are then not passed on).
         let table = self.schedule.as_deref().map(Schedule::read).transpose()?;
         let ramp = table.is_none();
+        if let Some(b0) = self.beta0.filter(|&b0| ramp && self.beta1 < b0) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "densemc: warning: --beta1 {} is below --beta0 {b0}: the ramp heats up instead of cooling",
+                self.beta1
+            );
+        }
         ConfigSpec {
             algo: Some(algo),
             replicas: Some(self.replicas),
@@ -167,26 +221,90 @@ impl SearchArgs {
     }
 }
 
-pub fn run(a: Args) -> Result<()> {
+/// The flags `--resume` takes besides the outputs: they do not change the run (or change only its budget).
+const RESUME_APPLIES: [&str; 4] = ["max_sweeps", "checkpoint_every", "threads", "instance"];
+const OUTPUTS: [&str; 5] = ["resume", "out", "log", "checkpoint", "quiet"];
+
+/// The checkpoint and its configuration with the flags `given` on the command line applied (those of
+/// [`RESUME_APPLIES`]); any other flag would change the run and is refused.
+fn resumed_config(a: &Args, c: &Checkpoint, given: &[String]) -> Result<Config> {
+    let refused: Vec<String> = given
+        .iter()
+        .filter(|g| !RESUME_APPLIES.contains(&g.as_str()) && !OUTPUTS.contains(&g.as_str()))
+        .map(|g| format!("--{}", g.replace('_', "-")))
+        .collect();
+    if !refused.is_empty() {
+        return Err(Error::input(format!(
+            "--resume continues the checkpoint's run with its settings: {} would change it (only --max-sweeps, --checkpoint-every, --threads, --instance PATH and the outputs may be given)",
+            refused.join(", ")
+        )));
+    }
+    let mut cfg = Config {
+        threads: a.threads,
+        ..c.config.clone()
+    };
+    let mut applied = Vec::new();
+    if given.iter().any(|g| g == "max_sweeps") {
+        if a.search.max_sweeps < c.resume.sweeps {
+            return Err(Error::input(format!(
+                "--max-sweeps {}: the checkpoint is already past sweep {}",
+                a.search.max_sweeps, c.resume.sweeps
+            )));
+        }
+        cfg.max_sweeps = a.search.max_sweeps;
+        applied.push(format!(
+            "--max-sweeps {} (was {})",
+            cfg.max_sweeps, c.config.max_sweeps
+        ));
+    }
+    for (flag, v) in [
+        ("checkpoint_every", format!("{} s", a.checkpoint_every)),
+        ("threads", a.threads.to_string()),
+    ] {
+        if given.iter().any(|g| g == flag) {
+            applied.push(format!("--{} {v}", flag.replace('_', "-")));
+        }
+    }
+    if let Some(p) = &a.instance.instance {
+        applied.push(format!("--instance {} (same checksum)", p.display()));
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "densemc solve: resuming after sweep {} of {}{}",
+        c.resume.sweeps,
+        cfg.max_sweeps,
+        if applied.is_empty() {
+            String::new()
+        } else {
+            format!("; applied {}", applied.join(", "))
+        }
+    );
+    Ok(cfg)
+}
+
+pub fn run(a: Args, given: &[String]) -> Result<()> {
     let resumed = match &a.resume {
         Some(p) => Some(Checkpoint::read(p)?),
         None => None,
     };
     let (inst, file) = match &resumed {
-        Some(c) => c.load_instance()?,
+        Some(c) => c.load_instance(a.instance.instance.as_deref())?,
         None => a.instance.load(a.seed)?,
     };
     let cfg = match &resumed {
-        Some(c) => Config {
-            threads: a.threads,
-            ..c.config.clone()
-        },
+        Some(c) => resumed_config(&a, c, given)?,
         None => Config {
             no_stop: a.no_stop,
             ..a.search
                 .config(a.algo, inst.activation(), a.seed, a.threads)?
         },
     };
+    if given.iter().any(|g| g == "checkpoint_every") && a.checkpoint.is_none() && a.resume.is_none()
+    {
+        return Err(Error::input(
+            "--checkpoint-every needs --checkpoint FILE (or --resume FILE)",
+        ));
+    }
     let sa = cfg.algo == Algo::Sa;
     let ckpt_path = a.checkpoint.clone().or_else(|| a.resume.clone());
     let stop_flag = Arc::new(AtomicBool::new(false));
@@ -211,9 +329,11 @@ pub fn run(a: Args) -> Result<()> {
         cfg.replicas,
         densemc::fsio::human_bytes(cfg.memory_bytes(inst.n(), inst.p(), inst.k())),
     );
-    // A resumed run appends to its log; a new run starts one.
+    check_paths(&a, file.as_deref())?;
+    // A resumed run keeps its log up to the checkpoint's sweep; a new run starts one.
+    let resumed_at = resumed.as_ref().map(|c| c.resume.sweeps);
     let mut log = match &a.log {
-        Some(p) => Some(SweepLog::open(p, cfg.replicas, resumed.is_some())?),
+        Some(p) => Some(SweepLog::open(p, cfg.replicas, resumed_at)?),
         None => None,
     };
     let info = InstanceInfo::of(&inst, file.clone());
@@ -233,14 +353,21 @@ pub fn run(a: Args) -> Result<()> {
     let mut log_err: Option<Error> = None;
     let mut observe = |p: &Progress| -> bool {
         bar.set_position(p.sweep);
+        // The row first: a checkpoint after sweep s comes with a log holding the rows up to s.
+        if let Some(l) = log.as_mut() {
+            if let Err(e) = l.row(p) {
+                log_err = Some(e);
+                return false;
+            }
+        }
         if let Some(path) = &ckpt_path {
             let stop = stop_flag.load(Ordering::Relaxed);
             if stop || last_ckpt.elapsed().as_secs_f64() >= a.checkpoint_every {
-                let c = Checkpoint {
-                    instance: info.clone(),
-                    config: cfg.clone(),
-                    resume: (p.resume)(),
-                };
+                if let Some(Err(e)) = log.as_mut().map(|l| l.flush()) {
+                    log_err = Some(e);
+                    return false;
+                }
+                let c = Checkpoint::new(info.clone(), cfg.clone(), (p.resume)());
                 if let Err(e) = c.write(path) {
                     log_err = Some(e);
                     return false;
@@ -261,12 +388,6 @@ pub fn run(a: Args) -> Result<()> {
             "β={:.3} γ={:.3} E_best={best}{centre} {:.2e} proposals/s",
             p.beta, p.gamma, rate
         ));
-        if let Some(l) = log.as_mut() {
-            if let Err(e) = l.row(p) {
-                log_err = Some(e);
-                return false;
-            }
-        }
         true
     };
     let resume = resumed.as_ref().map(|c| &c.resume);
@@ -288,7 +409,7 @@ pub fn run(a: Args) -> Result<()> {
         std::process::exit(EXIT_CHECKPOINTED);
     }
     if let Some(p) = &a.out {
-        output::write_json(p, &report)?;
+        output::write_json_or_rescue(p, &report)?;
     }
     let by = match report.found {
         Some(densemc::mc::Found::Centre) => "the centre".to_string(),

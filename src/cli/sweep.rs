@@ -3,6 +3,7 @@ use super::solve::SearchArgs;
 use densemc::names::Named;
 use densemc::run::journal::Journal;
 use densemc::run::mpi::{self, Mpi};
+use densemc::run::output::{check_outputs, Kind, Output};
 use densemc::run::plan::Plan;
 use densemc::run::pool;
 use densemc::run::records::TaskRecord;
@@ -97,6 +98,17 @@ pub fn run(a: Args) -> Result<()> {
         return m.work(&plan, threads, a.keep_weights);
     }
     let shard = a.shard.as_deref().map(Shard::parse).transpose()?;
+    let out = Output {
+        path: &a.out,
+        kind: Kind::Journal,
+        flag: "--out",
+    };
+    if let Err(e) = check_outputs(&[out], &[]) {
+        if let Some(m) = &mpi {
+            m.stop_workers();
+        }
+        return Err(e);
+    }
     let journal = Journal::open(&a.out, &plan, shard).inspect_err(|_| {
         if let Some(m) = &mpi {
             m.stop_workers(); // they wait for tasks: end the job with this error

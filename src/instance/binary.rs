@@ -20,7 +20,7 @@ use super::{activation_code, activation_from_code, Instance, Origin};
 use crate::error::{Error, Result};
 use crate::fsio::write_atomic;
 use crate::model::Arch;
-use std::io::{BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
 
 pub const MAGIC: &[u8; 8] = b"DMCINST\0";
@@ -56,17 +56,12 @@ pub fn write_binary(inst: &Instance, path: &Path) -> Result<()> {
     })
 }
 
-/// Reads the binary format, checking magic, version, sizes, length, padding bits and checksum.
-pub fn read_binary(path: &Path) -> Result<Instance> {
-    let file =
-        std::fs::File::open(path).map_err(|e| Error::io(path, "cannot open the instance", e))?;
-    let len = file
-        .metadata()
-        .map_err(|e| Error::io(path, "cannot read the instance", e))?
-        .len();
-    let mut r = BufReader::with_capacity(1 << 20, file);
+/// Reads the binary format from `r` (the file `path`, of `len` bytes when it is a regular file), checking
+/// magic, version, sizes, length, padding bits and checksum. The length is checked against the header
+/// before the instance is allocated; a stream must end right after the checksum.
+pub fn read_binary<R: Read>(mut r: R, len: Option<u64>, path: &Path) -> Result<Instance> {
     let bad = |m: String| Error::at(path, None, m);
-    if len < HEADER_BYTES {
+    if let Some(len) = len.filter(|&l| l < HEADER_BYTES) {
         return Err(bad(format!(
             "truncated: {len} bytes is shorter than the {HEADER_BYTES}-byte binary header"
         )));
@@ -94,7 +89,7 @@ pub fn read_binary(path: &Path) -> Result<Instance> {
     let arch = Arch::new(n, k as usize, act).map_err(|e| bad(format!("header: {e}")))?;
     let pw = p.div_ceil(64) as u128;
     let expect = HEADER_BYTES as u128 + (arch.inputs() as u128 + 1) * pw * 8 + 8;
-    if (len as u128) != expect {
+    if let Some(len) = len.filter(|&l| l as u128 != expect) {
         let what = if (len as u128) < expect {
             "truncated"
         } else {
@@ -114,9 +109,15 @@ pub fn read_binary(path: &Path) -> Result<Instance> {
     }
     let pw = pw as usize;
     let mut buf = vec![0u8; pw * 8];
-    let mut read_row = |r: &mut BufReader<std::fs::File>, row: &mut [u64]| -> Result<()> {
-        r.read_exact(&mut buf)
-            .map_err(|e| Error::io(path, "cannot read the instance", e))?;
+    let truncated = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            bad(format!("truncated: N={n}, P={p} need {expect} bytes"))
+        } else {
+            Error::io(path, "cannot read the instance", e)
+        }
+    };
+    let mut read_row = |r: &mut R, row: &mut [u64]| -> Result<()> {
+        r.read_exact(&mut buf).map_err(truncated)?;
         for (x, b) in row[..pw].iter_mut().zip(buf.chunks_exact(8)) {
             *x = u64::from_le_bytes(b.try_into().unwrap());
         }
@@ -127,8 +128,10 @@ pub fn read_binary(path: &Path) -> Result<Instance> {
     }
     read_row(&mut r, inst.labels_mut())?;
     let mut c = [0u8; 8];
-    r.read_exact(&mut c)
-        .map_err(|e| Error::io(path, "cannot read the instance checksum", e))?;
+    r.read_exact(&mut c).map_err(truncated)?;
+    if len.is_none() && r.read(&mut [0u8]).map_err(truncated)? > 0 {
+        return Err(bad(format!("too long: N={n}, P={p} need {expect} bytes")));
+    }
     if !inst.padding_is_clean() {
         return Err(bad(format!(
             "corrupt: bits past P={p} are set in a pattern column or the label plane"

@@ -228,20 +228,42 @@ impl Instance {
         clean(self.labels()) && (0..self.inputs()).all(|i| clean(&self.cols()[i * s..(i + 1) * s]))
     }
 
-    /// Reads an instance, text or binary (told apart by the binary magic).
+    /// Reads an instance, text or binary (told apart by the binary magic). The file is opened once and read
+    /// front to back, so a pipe or FIFO works too; its size, when it has one, is checked against the header
+    /// before anything large is allocated.
     pub fn read(path: &Path) -> Result<Instance> {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path)
+            .map_err(|e| Error::io(path, "cannot open the instance", e))?;
+        let meta = f
+            .metadata()
+            .map_err(|e| Error::io(path, "cannot read the instance", e))?;
+        if meta.is_dir() {
+            return Err(Error::at(
+                path,
+                None,
+                "is a directory, not an instance file",
+            ));
+        }
+        let len = meta.is_file().then_some(meta.len());
         let mut head = [0u8; 8];
-        let n = {
-            use std::io::Read;
-            let mut f = std::fs::File::open(path)
-                .map_err(|e| Error::io(path, "cannot open the instance", e))?;
-            f.read(&mut head)
-                .map_err(|e| Error::io(path, "cannot read the instance", e))?
-        };
-        if n == 8 && &head == MAGIC {
-            read_binary(path)
+        let mut got = 0;
+        while got < head.len() {
+            match f.read(&mut head[got..]) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::io(path, "cannot read the instance", e)),
+            }
+        }
+        let r = std::io::BufReader::with_capacity(
+            1 << 20,
+            std::io::Cursor::new(head[..got].to_vec()).chain(f),
+        );
+        if &head[..got] == MAGIC {
+            read_binary(r, len, path)
         } else {
-            read_text(path)
+            read_text(r, len, path)
         }
     }
 

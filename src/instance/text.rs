@@ -14,7 +14,7 @@ use super::{Instance, Origin};
 use crate::error::{Error, Result};
 use crate::fsio::write_atomic;
 use crate::model::{Activation, Arch};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::Path;
 
 const HEADER_HELP: &str =
@@ -74,19 +74,32 @@ fn parse_origin(line: &str) -> Option<Origin> {
     })
 }
 
-/// Reads a text instance, with an error naming the file and line for anything malformed.
-pub fn read_text(path: &Path) -> Result<Instance> {
-    let file =
-        std::fs::File::open(path).map_err(|e| Error::io(path, "cannot open the instance", e))?;
-    let file_len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
-    let mut r = BufReader::with_capacity(1 << 20, file);
+/// The longest header line read (the header is one short line: a file without a newline is refused after
+/// this many bytes, not read whole).
+const HEADER_MAX: u64 = 4096;
+
+/// Reads a text instance from `r` (the file `path`, of `len` bytes when it is a regular file), with an error
+/// naming the file and line for anything malformed. Lines are read with a length limit.
+pub fn read_text<R: BufRead>(mut r: R, len: Option<u64>, path: &Path) -> Result<Instance> {
+    let file_len = len.unwrap_or(u64::MAX);
     let mut buf = Vec::new();
-    let read_line = |r: &mut BufReader<std::fs::File>, buf: &mut Vec<u8>| -> Result<usize> {
+    let read_line = |r: &mut R, buf: &mut Vec<u8>, max: u64, line: usize| -> Result<usize> {
         buf.clear();
-        r.read_until(b'\n', buf)
-            .map_err(|e| Error::io(path, "cannot read the instance", e))
+        let got = r
+            .by_ref()
+            .take(max)
+            .read_until(b'\n', buf)
+            .map_err(|e| Error::io(path, "cannot read the instance", e))?;
+        if got as u64 == max && buf.last() != Some(&b'\n') {
+            return Err(Error::at(
+                path,
+                Some(line),
+                format!("line longer than {max} bytes: not a densemc instance of the size its header announces"),
+            ));
+        }
+        Ok(got)
     };
-    if read_line(&mut r, &mut buf)? == 0 {
+    if read_line(&mut r, &mut buf, HEADER_MAX, 1)? == 0 {
         return Err(Error::at(
             path,
             None,
@@ -113,8 +126,10 @@ pub fn read_text(path: &Path) -> Result<Instance> {
     let mut inst = Instance::zeroed(arch, p).map_err(|e| Error::at(path, Some(1), e))?;
     let mut mu = 0usize;
     let mut line_no = 1usize;
+    // A pattern line with its line end; comments may be longer.
+    let line_max = (n as u64 + 4).max(HEADER_MAX);
     loop {
-        let got = read_line(&mut r, &mut buf)?;
+        let got = read_line(&mut r, &mut buf, line_max, line_no + 1)?;
         if got == 0 {
             break;
         }
@@ -141,6 +156,23 @@ pub fn read_text(path: &Path) -> Result<Instance> {
                 path,
                 Some(line_no),
                 format!("more pattern lines than the header's p={p}"),
+            ));
+        }
+        // A character that is not ASCII (a '−', U+2212) is named as the character, not as its first byte.
+        if let Some(at) = line.iter().position(|c| !c.is_ascii()) {
+            let column = String::from_utf8_lossy(&line[..at]).chars().count() + 1;
+            let end = (at + 4).min(line.len());
+            let c = String::from_utf8_lossy(&line[at..end])
+                .chars()
+                .next()
+                .unwrap_or('?');
+            return Err(Error::at(
+                path,
+                Some(line_no),
+                format!(
+                    "column {column}: {c:?} (U+{:04X}) is not '+' or '-'",
+                    c as u32
+                ),
             ));
         }
         if line.len() != n + 2 || line[n] != b' ' {

@@ -53,11 +53,34 @@ impl Journal {
                 return Err(Error::io(path, "cannot lock the results file", e))
             }
         }
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            return Err(Error::at(
+                path,
+                None,
+                "not a regular file: a results file must be one",
+            ));
+        }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|e| Error::io(path, "cannot read the results file", e))?;
-        let read = records::parse(&bytes, path)?;
         let (sweep, params) = (plan.sweep_hash(), plan.params_hash());
+        // Nothing is changed (a torn line cut) before the first line proves the file is a journal of a
+        // sweep: a record, or the start of one when the file holds nothing else.
+        let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+        let ours = format!(r#"{{"sweep":"{sweep}""#).into_bytes();
+        let journal = if first.len() == bytes.len() {
+            first.starts_with(&ours) || ours.starts_with(first)
+        } else {
+            first.starts_with(br#"{"sweep":""#)
+        };
+        if !bytes.is_empty() && !journal {
+            return Err(Error::at(
+                path,
+                Some(1),
+                "not a densemc sweep results file: it is left as it is (give another --out)",
+            ));
+        }
+        let read = records::parse(&bytes, path)?;
         for l in &read.lines {
             let r = &l.record;
             if r.sweep != sweep {

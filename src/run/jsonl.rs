@@ -92,10 +92,43 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8], path: &Path, what: &str) -> Resu
     Ok(out)
 }
 
-/// Reads and parses a JSON-lines file ([`parse`]).
+/// The longest line read (a record with the weights of N = 10⁷ is ≈ 20 MB): past it, a file is refused
+/// (`/dev/zero`) instead of read whole.
+pub const LINE_MAX: usize = 64 << 20;
+
+/// Reads and parses a JSON-lines file ([`parse`]), opened once (a pipe works) and read in chunks, each line
+/// at most [`LINE_MAX`] bytes.
 pub fn read<T: DeserializeOwned>(path: &Path, what: &str) -> Result<Lines<T>> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Error::io(path, &format!("cannot read the {what}s file"), e))?;
+    use std::io::Read;
+    let io = |e| Error::io(path, &format!("cannot read the {what}s file"), e);
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0u8; 1 << 20];
+    let mut line_start = 0;
+    loop {
+        let got = match f.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(k) => k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io(e)),
+        };
+        let at = bytes.len();
+        bytes.extend_from_slice(&chunk[..got]);
+        if let Some(i) = bytes[at..].iter().rposition(|&b| b == b'\n') {
+            line_start = at + i + 1;
+        }
+        if bytes.len() - line_start > LINE_MAX {
+            let line = bytes[..line_start].iter().filter(|&&b| b == b'\n').count() + 1;
+            return Err(Error::at(
+                path,
+                Some(line),
+                format!(
+                    "a line longer than {} MiB: is it a {what}s file?",
+                    LINE_MAX >> 20
+                ),
+            ));
+        }
+    }
     parse(&bytes, path, what)
 }
 

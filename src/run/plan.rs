@@ -106,6 +106,17 @@ impl Plan {
         if threads == 0 {
             return Err(Error::input("the number of threads must be at least 1"));
         }
+        // The task list is made whole (and the journal keeps a key per task): refuse a grid it cannot hold.
+        let tasks = [self.alphas.len(), self.samples, self.searches.len()]
+            .iter()
+            .try_fold(self.ns.len() as u64, |t, &x| t.checked_mul(x as u64))
+            .filter(|&t| t < usize::MAX as u64 / 2)
+            .ok_or_else(|| Error::input("the grid has too many tasks to count"))?;
+        let per_task = (std::mem::size_of::<Task>() + 64) as u64;
+        fsio::check_memory(
+            tasks.saturating_mul(per_task),
+            &format!("the list of {tasks} tasks"),
+        )?;
         let mut most = 0u64;
         for &n in &self.ns {
             Arch::new(n, self.k, self.activation)?;

@@ -13,10 +13,27 @@ use crate::run::hash::hash_json;
 use crate::run::plan::normalised;
 use crate::run::records::{self, TaskRecord};
 use crate::solve::{Algo, Config};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+
+/// The most bootstrap resamples [`analyze`] takes (each one a logistic fit; 200 is the default).
+pub const MAX_RESAMPLES: usize = 1_000_000;
+
+/// What a task's repeats must agree on: its seed and outcome (not its timings).
+fn outcome(r: &TaskRecord) -> (u64, bool, i64, u64, Option<u64>, u64, u64, u64) {
+    (
+        r.seed,
+        r.solved,
+        r.energy,
+        r.errors,
+        r.centre_errors,
+        r.sweeps,
+        r.proposals,
+        r.accepted,
+    )
+}
 
 /// Analysis settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -141,28 +158,43 @@ pub fn analyze(records: &[TaskRecord], opts: &Options) -> Result<Analysis> {
             if r.teacher { " teacher" } else { "" },
         )));
     }
+    if opts.resamples > MAX_RESAMPLES {
+        return Err(Error::input(format!(
+            "{} bootstrap resamples: at most {MAX_RESAMPLES} (the error of α_50 is settled long before)",
+            opts.resamples
+        )));
+    }
     if !(opts.nu.is_finite() && opts.nu > 0.0) {
         return Err(Error::input(format!("ν={}: ν must be positive", opts.nu)));
     }
     // Series by (algorithm, configuration).
     let mut series: Vec<SeriesInfo> = Vec::new();
     let mut series_hash: Vec<String> = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen: HashMap<_, &TaskRecord> = HashMap::new();
     let mut duplicates = 0;
     // (series, N, α key) → outcomes.
     let mut cells: BTreeMap<(usize, usize, i64), Vec<&TaskRecord>> = BTreeMap::new();
     for r in records {
         // The same task (same parameters and coordinates) from two files or two overlapping sweeps.
-        if !seen.insert((
+        // A repeat must be the same result; a conflicting one would make P_succ depend on the file order.
+        let key = (
             r.params.clone(),
             r.n,
             alpha_key(r.alpha),
             r.sample,
             r.algo.name(),
-        )) {
+        );
+        if let Some(&q) = seen.get(&key) {
+            if outcome(q) != outcome(r) {
+                return Err(Error::input(format!(
+                    "task N={} α={} sample {} {} appears twice with different results (solved {} and {}, {} and {} sweeps): not the same run, remove the wrong file",
+                    r.n, r.alpha, r.sample, r.algo.name(), q.solved, r.solved, q.sweeps, r.sweeps
+                )));
+            }
             duplicates += 1;
             continue;
         }
+        seen.insert(key, r);
         let cfg = normalised(&r.config);
         let h = hash_json(&cfg);
         let s = match series_hash.iter().position(|x| *x == h) {

@@ -45,8 +45,7 @@ pub struct ResultWeights {
 /// `inst`; a JSON whose `instance.checksum` names another instance is refused.
 pub fn read_result(path: &Path, inst: &Instance) -> Result<ResultWeights> {
     let n = inst.n();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::io(path, "cannot read the weights file", e))?;
+    let text = crate::fsio::read_text_bounded(path, Weights::file_limit(n), "a weights file")?;
     let what = path.display().to_string();
     if !text.trim_start().starts_with('{') {
         return Ok(ResultWeights {
@@ -218,6 +217,15 @@ fn transpose(per_p: Vec<Vec<Point>>, subjects: usize) -> Vec<Vec<Point>> {
         .collect()
 }
 
+/// A label as a CSV field: quoted (with `"` doubled) when it holds a comma, a quote or a line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 /// A weight vector under study, with its label in tables and plots.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Subject {
@@ -260,6 +268,13 @@ pub fn measure(
     if subjects.is_empty() {
         return Err(Error::input("give at least one weight vector"));
     }
+    // Each p in flight holds its draws' error counts (one row per draw) and their fractions.
+    let per_p = (draws as u128) * (24 + 16 * subjects.len() as u128);
+    let bytes = per_p * rayon::current_num_threads().min(ps.len().max(1)) as u128;
+    crate::fsio::check_memory(
+        u64::try_from(bytes).unwrap_or(u64::MAX),
+        &format!("{draws} draws per p"),
+    )?;
     let ws: Vec<&Weights> = subjects.iter().map(|s| &s.weights).collect();
     let k = inst.k();
     Ok(Report {
@@ -287,6 +302,7 @@ impl Report {
         let mut s = String::from("label,kind,p,mean,se,draws\n");
         for (kind, curves) in [("weights", &self.weights), ("inputs", &self.inputs)] {
             for (l, c) in self.labels.iter().zip(curves) {
+                let l = csv_field(l);
                 for pt in c {
                     let _ = writeln!(
                         s,
@@ -301,8 +317,9 @@ impl Report {
 
     /// `distances.csv`: the matrix of d, with labels.
     pub fn distances_csv(&self) -> String {
-        let mut s = format!("label,{}\n", self.labels.join(","));
-        for (l, row) in self.labels.iter().zip(&self.distances) {
+        let labels: Vec<String> = self.labels.iter().map(|l| csv_field(l)).collect();
+        let mut s = format!("label,{}\n", labels.join(","));
+        for (l, row) in labels.iter().zip(&self.distances) {
             let cells: Vec<String> = row.iter().map(|d| d.to_string()).collect();
             let _ = writeln!(s, "{l},{}", cells.join(","));
         }
@@ -313,6 +330,7 @@ impl Report {
     pub fn hidden_csv(&self) -> String {
         let mut s = String::from("label,l,m,q\n");
         for (lab, q) in self.labels.iter().zip(&self.hidden) {
+            let lab = csv_field(lab);
             for (l, row) in q.iter().enumerate() {
                 for (m, v) in row.iter().enumerate() {
                     let _ = writeln!(s, "{lab},{l},{m},{v}");
