@@ -6,7 +6,7 @@
 //!   give S(k/N) = ln(count_k)/N, and Z(γ) = Σ_k count_k e^{γ(N − 2k)} its exact Legendre curve;
 //! - [`Method::Bp`]: BP with the field γ W̃_i ([`bp::local_entropy`]): φ(γ), q(γ), S = φ − γ q at d = (1 − q)/2;
 //! - [`Method::Mc`]: zero-temperature Monte Carlo (any architecture): solutions W sampled with weight
-//!   e^{γ W·W̃}, q(γ) = ⟨W·W̃⟩/N, and φ by thermodynamic integration down from the largest γ, where
+//!   e^{γ W·W̃} by single and pair flips that stay solutions, q(γ) = ⟨W·W̃⟩/N, and φ by thermodynamic integration down from the largest γ, where
 //!   φ ≈ γ + (1/N) ln(1 + n₁ e^{−2γ}), n₁ the number of single flips of W̃ that stay solutions.
 //!
 //! The γ grid is run from the largest γ down (each point starts where the previous one ended).
@@ -247,7 +247,9 @@ fn single_flip_solutions(inst: &Instance, reference: &Weights) -> Result<usize> 
 }
 
 /// (⟨W·W̃⟩/N, its standard error) at each γ (descending), sampling solutions with weight e^{γ W·W̃} by
-/// Metropolis from W̃: a flip of W_i changes W·W̃ by −2 W_i W̃_i and is refused when it creates an error.
+/// Metropolis from W̃. Each proposal is, with probability 1/2 each, a flip of one weight W_i or of a pair
+/// (W_i, W_j), i ≠ j, all uniform: a flip of W_i changes W·W̃ by −2 W_i W̃_i, and a move is refused when it
+/// leaves the solutions. The pairs let the chain leave solutions none of whose single flips is a solution.
 fn mc_overlaps<L: Lane>(
     inst: &Instance,
     reference: &Weights,
@@ -255,27 +257,53 @@ fn mc_overlaps<L: Lane>(
     mc: &McParams,
 ) -> Result<Vec<(f64, f64)>> {
     let n = inst.n();
-    let mut st = State::<L>::new(inst, reference.clone(), EnergyKind::Errors, Kernels::best())?;
+    let mut st = State::<L>::new(
+        inst,
+        reference.clone(),
+        EnergyKind::Errors,
+        Kernels::best(),
+    )?;
     let mut r = rng::stream(mc.seed, "local-entropy-mc", 0);
     let mut overlap = n as i64;
     const BATCHES: usize = 20;
     let mut out = Vec::with_capacity(gammas.len());
     for &g in gammas {
-        // Acceptance thresholds of a move that lowers (Δ = −2) or raises (Δ = +2) the overlap.
-        let t_down = rng::threshold((-2.0 * g).exp());
-        let t_up = rng::threshold((2.0 * g).exp());
+        // Acceptance threshold of a move changing W·W̃ by 2k, k = −2..=2: min(1, e^{2γk}).
+        let t: Vec<u64> = (-2..=2)
+            .map(|k| rng::threshold((2.0 * g * k as f64).exp()))
+            .collect();
         let mut samples = Vec::with_capacity(mc.sweeps);
         for sweep in 0..mc.burn_in + mc.sweeps {
             for _ in 0..n {
+                let pair = n > 1 && rng::below(&mut r, 2) == 1;
                 let i = rng::below(&mut r, n as u64) as usize;
-                let aligned = st.weights().get(i) == reference.get(i);
-                if !rng::below_threshold(&mut r, if aligned { t_down } else { t_up }) {
+                let j = if pair {
+                    let j = rng::below(&mut r, n as u64 - 1) as usize;
+                    j + (j >= i) as usize
+                } else {
+                    i
+                };
+                // k_x = −1 when W_x = W̃_x (its flip lowers the overlap by 2), +1 otherwise.
+                let k = |x: usize| if st.weights().get(x) == reference.get(x) { -1 } else { 1 };
+                let dk = if pair { k(i) + k(j) } else { k(i) };
+                if !rng::below_threshold(&mut r, t[(dk + 2) as usize]) {
                     continue;
                 }
                 let de = st.delta_energy(i);
-                if de == 0 {
-                    st.flip_with_delta(i, de);
-                    overlap += if aligned { -2 } else { 2 };
+                if !pair {
+                    if de == 0 {
+                        st.flip_with_delta(i, 0);
+                        overlap += 2 * dk as i64;
+                    }
+                    continue;
+                }
+                st.flip_with_delta(i, de);
+                let de_j = st.delta_energy(j);
+                if de + de_j == 0 {
+                    st.flip_with_delta(j, de_j);
+                    overlap += 2 * dk as i64;
+                } else {
+                    st.flip_with_delta(i, -de);
                 }
             }
             if sweep >= mc.burn_in {
