@@ -257,12 +257,7 @@ fn mc_overlaps<L: Lane>(
     mc: &McParams,
 ) -> Result<Vec<(f64, f64)>> {
     let n = inst.n();
-    let mut st = State::<L>::new(
-        inst,
-        reference.clone(),
-        EnergyKind::Errors,
-        Kernels::best(),
-    )?;
+    let mut st = State::<L>::new(inst, reference.clone(), EnergyKind::Errors, Kernels::best())?;
     let mut r = rng::stream(mc.seed, "local-entropy-mc", 0);
     let mut overlap = n as i64;
     const BATCHES: usize = 20;
@@ -284,7 +279,13 @@ fn mc_overlaps<L: Lane>(
                     i
                 };
                 // k_x = −1 when W_x = W̃_x (its flip lowers the overlap by 2), +1 otherwise.
-                let k = |x: usize| if st.weights().get(x) == reference.get(x) { -1 } else { 1 };
+                let k = |x: usize| {
+                    if st.weights().get(x) == reference.get(x) {
+                        -1
+                    } else {
+                        1
+                    }
+                };
                 let dk = if pair { k(i) + k(j) } else { k(i) };
                 if !rng::below_threshold(&mut r, t[(dk + 2) as usize]) {
                     continue;
