@@ -3,9 +3,9 @@
 //!
 //! `cargo run --release --example fbp_table -- [bp|amp] [max_iters] [rho_step] [n] [alphas,…] [seeds,…]`
 
-use densemc::model::{Activation, Arch};
 use densemc::bp::{self, FactorRule, Form, Params, Protocol};
 use densemc::model;
+use densemc::model::{Activation, Arch};
 use std::time::Instant;
 
 fn main() {

@@ -1,12 +1,12 @@
 //! Message passing: fixed points against plainly written BP, AMP against BP, local entropy against exact
 //! enumeration, solving, determinism and refused parameters.
 
-use densemc::model::{Activation, Arch};
 use densemc::bp::special::{atanh_clamped, log_h};
 use densemc::bp::{self, exact, perceptron::Bp, FactorRule, Focus, Form, Params, Protocol};
 use densemc::bp::{amp::Amp, committee::Committee, messages::Engine};
 use densemc::instance::Instance;
 use densemc::model;
+use densemc::model::{Activation, Arch};
 use densemc::weights::Weights;
 
 fn perceptron(n: usize, alpha: f64, seed: u64) -> Instance {

@@ -12,9 +12,9 @@
 use super::messages::{Engine, Focus, Marginals};
 use super::perceptron::MAX_FIELD;
 use super::special::log_h;
-use crate::model::Activation;
 use crate::error::{Error, Result};
 use crate::instance::Instance;
+use crate::model::Activation;
 use crate::rng;
 use rayon::prelude::*;
 

@@ -15,6 +15,7 @@ mod bench;
 mod eval;
 mod generate;
 mod info;
+mod local_entropy;
 mod merge;
 mod robustness;
 mod solve;
@@ -62,6 +63,8 @@ enum Cmd {
     Robustness(robustness::Args),
     /// Replica theory: capacities α_c (RS, 1RSB) and local entropy S(d) of perceptrons and tree committees.
     Theory(theory::Args),
+    /// Local entropy S(d) around a solution: exact enumeration, BP or zero-temperature Monte Carlo.
+    LocalEntropy(local_entropy::Args),
 }
 
 /// Writes `text` to stdout: a full disk becomes an exit-code-2 error, not a panic. A reader that stopped
@@ -144,6 +147,7 @@ pub fn run() -> i32 {
             Cmd::Bench(a) => bench::run(a),
             Cmd::Robustness(a) => robustness::run(a),
             Cmd::Theory(a) => theory::run(a),
+            Cmd::LocalEntropy(a) => local_entropy::run(a),
         });
     match result {
         Ok(()) => 0,

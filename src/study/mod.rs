@@ -7,6 +7,7 @@
 pub mod analyze;
 pub mod fit;
 pub mod grid;
+pub mod local_entropy;
 pub mod overlaps;
 pub mod plot;
 pub mod robustness;
