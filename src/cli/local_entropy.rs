@@ -53,6 +53,9 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
+    if let Some(d) = &a.out_dir {
+        densemc::run::output::check_out_dir(d, "--out-dir")?;
+    }
     let inst = Instance::read(&a.instance)?;
     let r = read_result(&a.weights, &inst)?;
     let reference = if a.centre {
