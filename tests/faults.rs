@@ -941,6 +941,17 @@ fn endless_and_non_regular_inputs_are_read_with_bounds() {
             vec!["solve", "--resume", "/dev/zero"],
         ),
         (
+            "solve --schedule /dev/zero",
+            vec![
+                "solve",
+                "--instance",
+                s(&inst),
+                "--schedule",
+                "/dev/zero",
+                "-q",
+            ],
+        ),
+        (
             "sweep --out /dev/full",
             vec![
                 "sweep",

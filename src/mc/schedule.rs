@@ -38,6 +38,9 @@ pub enum Schedule {
     },
 }
 
+/// The largest schedule file read: 64 MiB, about a million rows `sweep beta gamma`.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
 impl Schedule {
     /// A checked ramp: β₀, β₁ > 0 for the geometric ramp (≥ 0 for linear), γ ≥ 0, and T ≥ 1.
     pub fn ramp(ramp: Ramp, beta: (f64, f64), gamma: (f64, f64), sweeps: u64) -> Result<Self> {
@@ -146,8 +149,7 @@ impl Schedule {
 
     /// Parses a schedule file.
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::io(path, "cannot read the schedule", e))?;
+        let text = crate::fsio::read_text_bounded(path, MAX_FILE_BYTES, "a schedule")?;
         Self::parse(&text, path)
     }
 
