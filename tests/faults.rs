@@ -1511,3 +1511,118 @@ fn an_out_dir_that_cannot_be_one_is_refused_before_the_work() {
     }
     assert_eq!(std::fs::read(&res).unwrap(), before);
 }
+
+/// Item 1, output folders: a file in `--out-dir` that densemc did not write is never replaced (the whole
+/// write is refused before the first file, exit 2); densemc's own files there are replaced on the next run.
+/// `theory … --svg FILE` refuses an SVG that is not one of densemc's figures, before the work.
+#[test]
+fn files_in_an_out_dir_that_densemc_did_not_write_are_left_untouched() {
+    let dir = TempDir::new("faults-outdir-files");
+    let inst = dir.path("inst.txt");
+    generate(&inst, "101", "0.3");
+    let res = dir.path("r.json");
+    ok(&densemc(&[
+        "solve",
+        "--instance",
+        s(&inst),
+        "--max-sweeps",
+        "2000",
+        "-q",
+        "--out",
+        s(&res),
+    ]));
+    let sweep = dir.path("s.jsonl");
+    ok(&densemc(&[
+        "sweep",
+        "--n",
+        "101",
+        "--alpha",
+        "0.3,0.4",
+        "--samples",
+        "2",
+        "--max-sweeps",
+        "50",
+        "-q",
+        "--out",
+        s(&sweep),
+    ]));
+    let robustness = vec![
+        "robustness",
+        "--instance",
+        s(&inst),
+        "--weights",
+        s(&res),
+        "--p-grid",
+        "0.1",
+        "--flips",
+        "2",
+    ];
+    let analyze = vec!["analyze", s(&sweep), "--bootstrap", "10"];
+    for (args, foreign) in [(robustness, "robustness.csv"), (analyze, "success.csv")] {
+        let out = dir.path(&format!("out-{}", args[0]));
+        std::fs::create_dir_all(&out).unwrap();
+        // A user's file of the same name: refused, nothing in the folder changes.
+        let theirs = out.join(foreign);
+        std::fs::write(&theirs, "my own table\n").unwrap();
+        let o = densemc(&[&args[..], &["--out-dir", s(&out)]].concat());
+        let e = refused(&o);
+        assert!(e.contains("was not written by densemc"), "{e}");
+        assert_eq!(std::fs::read(&theirs).unwrap(), b"my own table\n");
+        assert_eq!(
+            std::fs::read_dir(&out).unwrap().count(),
+            1,
+            "{}: other files were written",
+            args[0]
+        );
+        // Without it, densemc writes the folder, and writes it again over its own files.
+        std::fs::remove_file(&theirs).unwrap();
+        ok(&densemc(&[&args[..], &["--out-dir", s(&out)]].concat()));
+        assert!(theirs.exists());
+        ok(&densemc(&[&args[..], &["--out-dir", s(&out)]].concat()));
+        // Without the folder's list (an older folder), densemc's figures are still recognised by their mark,
+        // and a foreign SVG of a figure's name is refused.
+        std::fs::remove_file(out.join(".densemc-files")).unwrap();
+        let svgs: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        for p in &svgs {
+            if p.extension().is_none_or(|x| x != "svg") {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+        ok(&densemc(&[&args[..], &["--out-dir", s(&out)]].concat()));
+        std::fs::remove_file(out.join(".densemc-files")).unwrap();
+        for p in std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()) {
+            if p.extension().is_none_or(|x| x != "svg") {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+        let svg = svgs
+            .iter()
+            .find(|p| p.extension().is_some_and(|x| x == "svg"))
+            .unwrap();
+        std::fs::write(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>\n").unwrap();
+        let e = refused(&densemc(&[&args[..], &["--out-dir", s(&out)]].concat()));
+        assert!(e.contains("was not written by densemc"), "{e}");
+    }
+    let fig = dir.path("fig.svg");
+    std::fs::write(&fig, "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>\n").unwrap();
+    let args = [
+        "theory",
+        "capacity-vs-k",
+        "--k",
+        "1,3",
+        "--k-relu",
+        "none",
+        "--svg",
+        s(&fig),
+    ];
+    let o = densemc(&args);
+    let e = refused(&o);
+    assert!(e.contains("--svg") && e.contains("densemc figure"), "{e}");
+    assert!(o.stdout.is_empty(), "the work was done first");
+    std::fs::remove_file(&fig).unwrap();
+    ok(&densemc(&args));
+    ok(&densemc(&args));
+}

@@ -180,6 +180,7 @@ fn to_json(c: &Capacity) -> Json {
 }
 
 fn capacity_vs_k(a: VsKArgs) -> Result<()> {
+    check_svg(a.svg.as_deref())?;
     let prior = prior(&a.weights)?;
     let spherical = prior == Prior::Spherical;
     let sign_default = if spherical {
@@ -247,6 +248,22 @@ fn capacity_vs_k(a: VsKArgs) -> Result<()> {
 }
 
 /// A comma-separated list of K, or "none".
+/// `--svg FILE` is checked before the work: a new file, or one of densemc's figures.
+fn check_svg(path: Option<&std::path::Path>) -> Result<()> {
+    use densemc::run::output::{check_outputs, Kind, Output};
+    match path {
+        Some(path) => check_outputs(
+            &[Output {
+                path,
+                kind: Kind::Figure,
+                flag: "--svg",
+            }],
+            &[],
+        ),
+        None => Ok(()),
+    }
+}
+
 fn k_list(s: &str, flag: &str) -> Result<Vec<usize>> {
     if s == "none" {
         return Ok(vec![]);
@@ -328,6 +345,7 @@ fn chart(prior: Prior, rows: &[Capacity]) -> Chart {
 }
 
 fn local_entropy(a: LocalEntropyArgs) -> Result<()> {
+    check_svg(a.svg.as_deref())?;
     let ds = parse_f64_grid(&a.d_grid, "--d-grid")?;
     let unit: Unit = a
         .activation

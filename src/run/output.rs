@@ -26,7 +26,13 @@ pub enum Kind {
     Journal,
     /// An instance (`generate --out`), text or binary.
     Instance,
+    /// An SVG figure (`theory … --svg`): densemc marks its figures with [`FIGURE_MARK`].
+    Figure,
 }
+
+/// The comment densemc puts right after the opening `<svg …>` tag of every figure it writes, so that it can
+/// tell its own figures from other SVG files.
+pub const FIGURE_MARK: &str = "<!-- written by densemc -->";
 
 impl Kind {
     fn what(self) -> &'static str {
@@ -36,6 +42,7 @@ impl Kind {
             Kind::Checkpoint => "densemc checkpoint",
             Kind::Journal => "densemc sweep results file",
             Kind::Instance => "densemc instance",
+            Kind::Figure => "densemc figure",
         }
     }
 
@@ -57,6 +64,13 @@ impl Kind {
             }
             Kind::Instance => {
                 head.starts_with(b"densemc-instance ") || head.starts_with(crate::instance::MAGIC)
+            }
+            Kind::Figure => {
+                let mark = FIGURE_MARK.as_bytes();
+                head.len() >= mark.len()
+                    && head[..head.len().min(4096)]
+                        .windows(mark.len())
+                        .any(|w| w == mark)
             }
         }
     }
@@ -365,4 +379,56 @@ impl SweepLog {
     fn line(&mut self, s: &str) -> Result<()> {
         writeln!(self.w, "{s}").map_err(|e| Error::io(&self.path, "cannot write the log", e))
     }
+}
+
+/// The list of the files densemc wrote into an output folder, kept in the folder itself.
+pub const OUT_DIR_LIST: &str = ".densemc-files";
+
+/// Writes a command's tables and figures into an output folder (`--out-dir`, created if needed). A file
+/// already there is replaced only when densemc wrote it: its name is in the folder's list
+/// ([`OUT_DIR_LIST`], one name a line), or it is one of densemc's figures. All files are checked before the
+/// first is written, so a refusal changes nothing; each is then written atomically and added to the list.
+pub fn write_out_dir(dir: &Path, files: &[(String, String)]) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
+    let list_path = dir.join(OUT_DIR_LIST);
+    let listed = match std::fs::metadata(&list_path) {
+        Ok(_) => {
+            crate::fsio::read_text_bounded(&list_path, 1 << 20, "the list of densemc's files")?
+        }
+        Err(_) => String::new(),
+    };
+    let mut names: Vec<String> = listed.lines().map(str::to_string).collect();
+    for (name, _) in files {
+        let p = dir.join(name);
+        let Ok(m) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        let ours = names.iter().any(|n| n == name)
+            || (name.ends_with(".svg") && m.is_file() && {
+                let mut head = Vec::new();
+                File::open(&p)
+                    .and_then(|f| f.take(4096).read_to_end(&mut head))
+                    .is_ok()
+                    && Kind::Figure.recognises(&head, false)
+            });
+        if !m.is_file() || !ours {
+            return Err(Error::input(format!(
+                "{}: exists and was not written by densemc: it is left as it is (move it, or choose another output folder)",
+                p.display()
+            )));
+        }
+    }
+    let mut out = Vec::new();
+    for (name, text) in files {
+        let p = dir.join(name);
+        write_atomic(&p, |w| w.write_all(text.as_bytes()))?;
+        out.push(p);
+        if !names.iter().any(|n| n == name) {
+            names.push(name.clone());
+            let list = names.join("\n") + "\n";
+            write_atomic(&list_path, |w| w.write_all(list.as_bytes()))?;
+        }
+    }
+    Ok(out)
 }

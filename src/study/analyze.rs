@@ -6,16 +6,15 @@ use super::fit::{self, Alpha50, Fss, SizePoint};
 use super::plot::{self, Chart, Series};
 use super::stats::{quartiles, wilson, Quartiles};
 use crate::error::{Error, Result};
-use crate::fsio::write_atomic;
 use crate::model::Activation;
 use crate::names::Named;
 use crate::run::hash::hash_json;
+use crate::run::output::write_out_dir;
 use crate::run::plan::normalised;
 use crate::run::records::{self, TaskRecord};
 use crate::solve::{Algo, Config};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The most bootstrap resamples [`analyze`] takes (each one a logistic fit; 200 is the default).
@@ -698,21 +697,15 @@ impl Analysis {
         (!ch.series.is_empty()).then_some(ch)
     }
 
-    /// Writes the tables and plots into `dir` (created if needed), each file atomically; returns the paths.
+    /// Writes the tables and plots into `dir` (created if needed; see `run::output::write_out_dir`, which
+    /// replaces only files densemc wrote); returns the paths.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
-        let mut written = Vec::new();
-        let mut text = |name: &str, s: String| -> Result<()> {
-            let p = dir.join(name);
-            write_atomic(&p, |w| w.write_all(s.as_bytes()))?;
-            written.push(p);
-            Ok(())
-        };
-        text("success.csv", self.success_csv())?;
-        text("alpha50.csv", self.alpha50_csv())?;
-        text("fss.csv", self.fss_csv())?;
-        text("summary.md", self.markdown())?;
+        let mut files: Vec<(String, String)> = vec![
+            ("success.csv".into(), self.success_csv()),
+            ("alpha50.csv".into(), self.alpha50_csv()),
+            ("fss.csv".into(), self.fss_csv()),
+            ("summary.md".into(), self.markdown()),
+        ];
         let mut charts: Vec<(String, Chart)> = (0..self.series.len())
             .map(|s| {
                 (
@@ -728,10 +721,8 @@ impl Analysis {
             }
         }
         for (name, c) in charts {
-            let p = dir.join(name);
-            plot::write_svg(&p, &c)?;
-            written.push(p);
+            files.push((name, plot::svg(&c)?));
         }
-        Ok(written)
+        write_out_dir(dir, &files)
     }
 }

@@ -15,16 +15,15 @@ use super::plot::{self, Chart, Series};
 use crate::bits::{Kernels, Lane};
 use crate::bp::{self, entropy::binary_entropy, exact, EntropyParams};
 use crate::error::{Error, Result};
-use crate::fsio::write_atomic;
 use crate::instance::Instance;
 use crate::mc::state::{EnergyKind, Replica, State};
 use crate::model::reference;
 use crate::names::Named;
 use crate::rng;
+use crate::run::output::write_out_dir;
 use crate::weights::Weights;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The estimator of S(d).
@@ -528,22 +527,12 @@ impl Curve {
 
     /// Writes the CSV file(s) and `local_entropy.svg` into `dir` (created if needed); returns the paths.
     pub fn write(&self, dir: &Path, theory: Option<(&str, &[(f64, f64)])>) -> Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
-        let mut files = vec![("local_entropy.csv", self.csv())];
+        let mut files = vec![("local_entropy.csv".to_string(), self.csv())];
         if let Some(c) = self.counts_csv() {
-            files.push(("local_entropy_counts.csv", c));
+            files.push(("local_entropy_counts.csv".into(), c));
         }
-        let mut out = Vec::new();
-        for (name, text) in files {
-            let p = dir.join(name);
-            write_atomic(&p, |w| w.write_all(text.as_bytes()))?;
-            out.push(p);
-        }
-        let p = dir.join("local_entropy.svg");
-        plot::write_svg(&p, &self.chart(theory))?;
-        out.push(p);
-        Ok(out)
+        files.push(("local_entropy.svg".into(), plot::svg(&self.chart(theory))?));
+        write_out_dir(dir, &files)
     }
 }
 

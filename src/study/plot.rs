@@ -266,6 +266,10 @@ pub fn svg(chart: &Chart) -> Result<String> {
         draw(&root, chart)?;
         root.present().map_err(draw_err)?;
     }
+    // Mark the figure as densemc's, right after the opening tag (see `run::output::FIGURE_MARK`).
+    if let Some(end) = buf.find('>') {
+        buf.insert_str(end + 1, &format!("\n{}", crate::run::output::FIGURE_MARK));
+    }
     Ok(buf)
 }
 

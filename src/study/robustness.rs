@@ -14,16 +14,15 @@ use super::plot::{self, Chart, Series};
 use super::stats::mean_se;
 use crate::bits::{valid_mask, Kernels};
 use crate::error::{Error, Result};
-use crate::fsio::write_atomic;
 use crate::instance::Instance;
 use crate::model::fast;
 use crate::rng::{self, Rng};
+use crate::run::output::write_out_dir;
 use crate::weights::Weights;
 use rand_core::RngCore;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The mean error fraction at one p, with its standard error.
@@ -447,30 +446,20 @@ impl Report {
 
     /// Writes the CSV files and the two charts into `dir` (created if needed), atomically; returns the paths.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
-        let mut out = Vec::new();
         let mut files = vec![
-            ("robustness.csv", self.csv()),
-            ("distances.csv", self.distances_csv()),
+            ("robustness.csv".to_string(), self.csv()),
+            ("distances.csv".into(), self.distances_csv()),
         ];
         if !self.hidden.is_empty() {
-            files.push(("hidden_overlaps.csv", self.hidden_csv()));
-        }
-        for (name, text) in files {
-            let p = dir.join(name);
-            write_atomic(&p, |w| w.write_all(text.as_bytes()))?;
-            out.push(p);
+            files.push(("hidden_overlaps.csv".into(), self.hidden_csv()));
         }
         for (name, inputs) in [
             ("robustness_weights.svg", false),
             ("robustness_inputs.svg", true),
         ] {
-            let p = dir.join(name);
-            plot::write_svg(&p, &self.chart(inputs))?;
-            out.push(p);
+            files.push((name.into(), plot::svg(&self.chart(inputs))?));
         }
-        Ok(out)
+        write_out_dir(dir, &files)
     }
 }
 
