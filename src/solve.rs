@@ -4,15 +4,16 @@
 //! with the reference evaluator, and returns the result record written as `result.json`.
 //!
 //! SA and RSA are one solver: the Metropolis driver ([`mc::anneal`]) on the plain ensemble of one replica
-//! (SA) or on the replicated ensemble of y (RSA).
+//! (SA) or on the replicated ensemble of y (RSA). Focusing BP (fbp) is another ([`crate::bp::solve`], the
+//! pseudo-reinforcement protocol); every solver reports a solver-level [`Outcome`].
 
 use crate::bits::{words_for_bits, Kernels, Lane};
 use crate::error::{Error, Result};
 use crate::instance::{Instance, Origin};
 use crate::mc::tracker::TrackedErrors;
 use crate::mc::{
-    self, Centre, Dynamics, EnergyKind, Ensemble, Found, Order, Outcome, Progress, Ramp, Resume,
-    Sampling, Schedule, State, Visit,
+    self, Centre, Dynamics, EnergyKind, Ensemble, Found, Order, Progress, Ramp, Resume, Sampling,
+    Schedule, State, Visit,
 };
 use crate::model::Activation;
 use crate::model::{fast, reference};
@@ -29,6 +30,32 @@ pub enum Algo {
     Sa,
     /// Replicated simulated annealing on the robust ensemble (focusing, local entropy).
     Rsa,
+    /// Focusing belief propagation (pseudo-reinforcement), full BP or its relaxed AMP form.
+    Fbp,
+}
+
+/// The message-passing form of focusing BP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BpForm {
+    /// Full BP with Gaussian cavity sums: N·P messages (8·N·P bytes).
+    Bp,
+    /// The relaxed AMP/TAP form: O(N + P) memory beyond the instance (perceptron only).
+    Amp,
+}
+
+/// The settings of a focusing-BP run (its seed is the run's, [`Config::seed`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fbp {
+    pub form: BpForm,
+    /// δ, the pseudo-reinforcement step: ρ = 0, δ, 2δ, … < 1.
+    pub step: f64,
+    /// New message = damping · old + (1 − damping) · update.
+    pub damping: f64,
+    /// A protocol step ends when no magnetisation moved by more than epsilon in a sweep…
+    pub epsilon: f64,
+    /// …or after this many sweeps.
+    pub max_iters: usize,
 }
 
 /// Everything that defines a run besides the instance (made by [`ConfigSpec::resolve`]; recorded in result
@@ -57,6 +84,9 @@ pub struct Config {
     /// Run all `max_sweeps` sweeps, past any solution (absent in records: false, stop at a solution).
     #[serde(default, skip_serializing_if = "is_false")]
     pub no_stop: bool,
+    /// fbp: the focusing-BP settings (absent in records of SA and RSA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fbp: Option<Fbp>,
 }
 
 fn is_blocks(v: &Visit) -> bool {
@@ -91,6 +121,11 @@ pub mod defaults {
     pub const BETA_REFERENCE_N: usize = 1000;
     /// The master seed.
     pub const SEED: u64 = 1;
+    /// fbp: the pseudo-reinforcement step δ, the damping, the convergence threshold and the sweeps per step.
+    pub const BP_STEP: f64 = 0.01;
+    pub const BP_DAMPING: f64 = 0.5;
+    pub const BP_EPSILON: f64 = 1e-3;
+    pub const BP_MAX_ITERS: usize = 20;
 }
 
 /// A run's settings as a user gives them: whatever is None takes its default in [`ConfigSpec::resolve`].
@@ -132,6 +167,13 @@ pub struct ConfigSpec {
     pub dynamics: Option<Dynamics>,
     /// Default false (stop at a solution).
     pub no_stop: Option<bool>,
+    /// fbp: the form (default bp), the reinforcement step, damping, epsilon and sweeps per step (defaults
+    /// [`defaults::BP_STEP`], …). Refused for SA and RSA.
+    pub bp_form: Option<BpForm>,
+    pub bp_step: Option<f64>,
+    pub bp_damping: Option<f64>,
+    pub bp_epsilon: Option<f64>,
+    pub bp_max_iters: Option<usize>,
 }
 
 impl ConfigSpec {
@@ -139,9 +181,34 @@ impl ConfigSpec {
     /// checked (errors name the parameter).
     pub fn resolve(&self, activation: Activation) -> Result<Config> {
         let algo = self.algo.unwrap_or(Algo::Rsa);
-        let sa = algo == Algo::Sa;
+        let sa = algo != Algo::Rsa;
+        let bp_given = self.bp_form.is_some()
+            || self.bp_step.is_some()
+            || self.bp_damping.is_some()
+            || self.bp_epsilon.is_some()
+            || self.bp_max_iters.is_some();
+        let fbp = if algo == Algo::Fbp {
+            if self.energy == Some(EnergyKind::Linear) {
+                return Err(Error::input(
+                    "energy: focusing BP reports the error count; the linear energy is for SA and RSA",
+                ));
+            }
+            Some(Fbp {
+                form: self.bp_form.unwrap_or(BpForm::Bp),
+                step: self.bp_step.unwrap_or(defaults::BP_STEP),
+                damping: self.bp_damping.unwrap_or(defaults::BP_DAMPING),
+                epsilon: self.bp_epsilon.unwrap_or(defaults::BP_EPSILON),
+                max_iters: self.bp_max_iters.unwrap_or(defaults::BP_MAX_ITERS),
+            })
+        } else if bp_given {
+            return Err(Error::input(format!(
+                "the focusing-BP settings (form, step, damping, epsilon, max_iters) apply to fbp, not {algo}"
+            )));
+        } else {
+            None
+        };
         let energy = self.energy.unwrap_or(match activation {
-            Activation::Perceptron => EnergyKind::Linear,
+            Activation::Perceptron if fbp.is_none() => EnergyKind::Linear,
             _ => EnergyKind::Errors,
         });
         let max_sweeps = self.max_sweeps.unwrap_or(defaults::MAX_SWEEPS);
@@ -209,6 +276,7 @@ impl ConfigSpec {
             visit: self.visit.unwrap_or_default(),
             dynamics,
             no_stop: self.no_stop.unwrap_or(false),
+            fbp,
         };
         c.check(activation)?;
         Ok(c)
@@ -219,7 +287,7 @@ impl Config {
     /// y, the number of replicas the run keeps: 1 for SA (whatever `replicas` says), `replicas` for RSA.
     pub fn y(&self) -> usize {
         match self.algo {
-            Algo::Sa => 1,
+            Algo::Sa | Algo::Fbp => 1,
             Algo::Rsa => self.replicas,
         }
     }
@@ -257,6 +325,17 @@ impl Config {
                 )));
             }
         }
+        match (&self.fbp, self.algo == Algo::Fbp) {
+            (Some(f), true) => f.check(activation, self.energy)?,
+            (None, false) => {}
+            (None, true) => return Err(Error::input("fbp: the focusing-BP settings are missing")),
+            (Some(_), false) => {
+                return Err(Error::input(format!(
+                    "fbp: the focusing-BP settings apply to fbp, not {}",
+                    self.algo
+                )))
+            }
+        }
         if self.energy == EnergyKind::Linear && activation != Activation::Perceptron {
             return Err(Error::input(
                 "energy: the linear (minimal-flip) energy is defined for the perceptron only; committees use the error count",
@@ -269,7 +348,89 @@ impl Config {
     /// units: the instance and the y incremental states (an estimate, for checks before a run).
     pub fn memory_bytes(&self, n: usize, p: usize, k: usize) -> u64 {
         let stride = words_for_bits(p) as u64;
-        Instance::memory_for(n, p) + self.y() as u64 * stride * 8 * (k as u64 * 136 + 48)
+        match &self.fbp {
+            Some(f) => Instance::memory_for(n, p) + f.memory_bytes(n, p, k),
+            None => {
+                Instance::memory_for(n, p) + self.y() as u64 * stride * 8 * (k as u64 * 136 + 48)
+            }
+        }
+    }
+}
+
+impl Fbp {
+    /// Checks the settings on instances with hidden units `activation` (errors name the parameter).
+    pub fn check(&self, activation: Activation, energy: EnergyKind) -> Result<()> {
+        match activation {
+            Activation::Relu => {
+                return Err(Error::input(
+                    "algo: focusing BP covers the perceptron and the tree committee with sign units, not ReLU units",
+                ))
+            }
+            Activation::FcSign => {
+                return Err(Error::input(
+                    "algo: focusing BP covers the perceptron and the tree committee with sign units, not the fully connected committee",
+                ))
+            }
+            Activation::Sign if self.form == BpForm::Amp => {
+                return Err(Error::input(
+                    "bp_form: the AMP form is for the perceptron; committees run full BP (form bp)",
+                ))
+            }
+            _ => {}
+        }
+        if energy != EnergyKind::Errors {
+            return Err(Error::input("energy: focusing BP reports the error count"));
+        }
+        if !(self.step.is_finite() && self.step > 0.0 && self.step < 1.0) {
+            return Err(Error::input(format!(
+                "step (the pseudo-reinforcement step of ρ) must be in (0, 1) (got {})",
+                self.step
+            )));
+        }
+        if !(self.damping.is_finite() && (0.0..1.0).contains(&self.damping)) {
+            return Err(Error::input(format!(
+                "damping (of the BP messages) must be in [0, 1) (got {})",
+                self.damping
+            )));
+        }
+        if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
+            return Err(Error::input(format!(
+                "epsilon (the BP convergence threshold) must be a positive number (got {})",
+                self.epsilon
+            )));
+        }
+        if self.max_iters == 0 {
+            return Err(Error::input(
+                "max_iters (BP sweeps per protocol step) must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The messages' memory on N = `n` weights, P = `p` patterns, K = `k` units: 8·N·P bytes for full BP
+    /// (the unit fields besides for committees), O(N + P) for AMP.
+    pub fn memory_bytes(&self, n: usize, p: usize, k: usize) -> u64 {
+        let (n, p, k) = (n as u64, p as u64, k as u64);
+        match self.form {
+            BpForm::Bp => 8 * n * p + 48 * (n + p * k),
+            BpForm::Amp => 48 * (n + p),
+        }
+    }
+
+    /// The parameters of [`bp::solve`](crate::bp::solve) with messages seeded by `seed`.
+    pub fn params(&self, seed: u64) -> Result<crate::bp::Params> {
+        Ok(crate::bp::Params {
+            protocol: crate::bp::Protocol::pseudo_reinforcement(self.step)?,
+            form: match self.form {
+                BpForm::Bp => crate::bp::Form::Bp(crate::bp::FactorRule::Gaussian),
+                BpForm::Amp => crate::bp::Form::Amp,
+            },
+            damping: self.damping,
+            epsilon: self.epsilon,
+            max_iters: self.max_iters,
+            seed,
+            ..crate::bp::Params::default()
+        })
     }
 }
 
@@ -315,7 +476,7 @@ pub struct Report {
     pub instance: InstanceInfo,
     pub config: Config,
     pub kernel_path: String,
-    /// Width of the integer lanes holding the fields (16, or 32 for huge N).
+    /// Width of the integer lanes holding the fields (16, or 32 for huge N; 0 for fbp's float messages).
     pub lane_bits: u32,
     pub solved: bool,
     /// Who found the solution: a replica (with its index) or the centre.
@@ -350,8 +511,49 @@ pub fn recount(inst: &Instance, w: &Weights) -> u64 {
     }
 }
 
-/// What a solver's observer sees after every step; returning false stops the run.
+/// What a solver's observer sees after every step; returning false stops the run. (The Monte Carlo
+/// solvers report every sweep; focusing BP reports nothing.)
 pub type Observer<'o> = &'o mut (dyn FnMut(&Progress) -> bool + Send);
+
+/// What any solver returns: the reported weights and the counters that the result record holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub solved: bool,
+    /// Who found the solution (Monte Carlo: a replica or the centre; None for fbp).
+    pub found: Option<Found>,
+    /// Monte Carlo sweeps, or BP sweeps over all messages.
+    pub sweeps: u64,
+    /// Monte Carlo proposals and accepted moves (0 for fbp).
+    pub proposals: u64,
+    pub accepted: u64,
+    /// The solution, or the best weights seen.
+    pub weights: Weights,
+    /// The energy of `weights` in the run's energy kind.
+    pub energy: i64,
+    /// The replica the weights come from (None when the centre solved).
+    pub replica: Option<usize>,
+    /// RSA: the centre's weights and energy at the end.
+    pub centre: Option<(Weights, i64)>,
+    /// Final energies of all replicas (fbp: the one of `weights`).
+    pub energies: Vec<i64>,
+}
+
+impl From<mc::Outcome> for Outcome {
+    fn from(o: mc::Outcome) -> Self {
+        Outcome {
+            solved: o.solved,
+            found: o.found,
+            sweeps: o.sweeps,
+            proposals: o.proposals,
+            accepted: o.accepted,
+            weights: o.weights,
+            energy: o.energy,
+            replica: (o.found != Some(Found::Centre)).then_some(o.replica),
+            centre: o.centre,
+            energies: o.energies,
+        }
+    }
+}
 
 /// A search for a solution on one instance: the seam that `solve`, `sweep`, the records (and later the
 /// Python binding) call. [`solve`] adds the timing, the re-verification and the result record.
@@ -378,15 +580,21 @@ impl Solver for Config {
         observe: Observer<'_>,
     ) -> Result<Outcome> {
         self.check(inst.activation())?;
-        if State::<i16>::fits(inst) {
+        if let Some(f) = &self.fbp {
+            return focusing(f, self.seed, inst, resume);
+        }
+        let out = if State::<i16>::fits(inst) {
             anneal_in::<i16>(self, inst, resume, observe)
         } else {
             anneal_in::<i32>(self, inst, resume, observe)
-        }
+        };
+        out.map(Outcome::from)
     }
 
     fn lane_bits(&self, inst: &Instance) -> u32 {
-        if State::<i16>::fits(inst) {
+        if self.fbp.is_some() {
+            0
+        } else if State::<i16>::fits(inst) {
             16
         } else {
             32
@@ -394,12 +602,43 @@ impl Solver for Config {
     }
 }
 
+/// Focusing BP on `inst`, its messages seeded by `seed`; full BP is refused when its messages exceed the
+/// available memory.
+fn focusing(f: &Fbp, seed: u64, inst: &Instance, resume: Option<&Resume>) -> Result<Outcome> {
+    if resume.is_some() {
+        return Err(Error::input("resume: focusing BP runs have no checkpoints"));
+    }
+    let bytes = f.memory_bytes(inst.n(), inst.p(), inst.k());
+    if f.form == BpForm::Bp {
+        if let Some(avail) = crate::fsio::available_memory().filter(|&a| bytes > a) {
+            return Err(Error::input(format!(
+                "bp_form: full BP needs {} of messages (8·N·P bytes) but only {} is available: use bp_form amp (O(N + P) memory)",
+                crate::fsio::human_bytes(bytes),
+                crate::fsio::human_bytes(avail)
+            )));
+        }
+    }
+    let out = crate::bp::solve(inst, &f.params(seed)?)?;
+    Ok(Outcome {
+        solved: out.solved,
+        found: None,
+        sweeps: out.iterations as u64,
+        proposals: 0,
+        accepted: 0,
+        weights: out.weights,
+        energy: out.errors as i64,
+        replica: None,
+        centre: None,
+        energies: vec![out.errors as i64],
+    })
+}
+
 fn anneal_in<L: Lane>(
     cfg: &Config,
     inst: &Instance,
     resume: Option<&Resume>,
     observe: Observer<'_>,
-) -> Result<Outcome> {
+) -> Result<mc::Outcome> {
     let kern = Kernels::best();
     let y = cfg.y();
     if let Some(r) = resume {
@@ -522,7 +761,7 @@ pub fn solve_from(
         proposals_per_second: out.proposals as f64 / secs,
         flips_per_second: out.accepted as f64 / secs,
         weights: out.weights.to_pm(),
-        replica: (out.found != Some(Found::Centre)).then_some(out.replica),
+        replica: out.replica,
         replica_energies: out.energies.clone(),
         centre,
     })
@@ -531,4 +770,10 @@ pub fn solve_from(
 crate::named!(Algo, "algorithm" {
     Sa => "sa": "Simulated annealing on one replica",
     Rsa => "rsa": "Replicated simulated annealing on the robust ensemble (focusing, local entropy)",
+    Fbp => "fbp": "Focusing belief propagation (pseudo-reinforcement; --bp-form bp|amp)",
+});
+
+crate::named!(BpForm, "BP form" {
+    Bp => "bp": "Full BP with Gaussian cavity sums (8·N·P bytes of messages)",
+    Amp => "amp": "The relaxed AMP/TAP form, O(N + P) memory (perceptron only)",
 });

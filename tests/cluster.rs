@@ -129,6 +129,7 @@ fn config(algo: Algo) -> Config {
         visit: Visit::Blocks,
         dynamics: Default::default(),
         no_stop: false,
+        fbp: None,
     }
 }
 

@@ -38,6 +38,7 @@ fn cfg(
         visit: Visit::Blocks,
         dynamics: Default::default(),
         no_stop: false,
+        fbp: None,
     }
 }
 

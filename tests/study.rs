@@ -54,6 +54,7 @@ fn config(algo: Algo, sweeps: u64) -> Config {
         visit: Visit::Blocks,
         dynamics: Default::default(),
         no_stop: false,
+        fbp: None,
     }
 }
 

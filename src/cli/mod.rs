@@ -49,7 +49,7 @@ enum Cmd {
     Eval(eval::Args),
     /// Print an instance's sizes, memory and checksum.
     Info(info::Args),
-    /// Search for a solution W (E(W) = 0) with focusing replicated annealing (RSA) or plain SA.
+    /// Search for a solution W (E(W) = 0) with focusing replicated annealing (RSA), plain SA or focusing BP (fbp).
     Solve(solve::Args),
     /// Run a grid of searches (N × α × samples × algorithms), one JSON line per task; resumable.
     Sweep(sweep::Args),

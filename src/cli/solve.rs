@@ -3,7 +3,7 @@ use densemc::mc::{Centre, Dynamics, EnergyKind, Order, Progress, Ramp, Schedule,
 use densemc::model::Activation;
 use densemc::run::checkpoint::Checkpoint;
 use densemc::run::output::{self, Kind, Output, SweepLog};
-use densemc::solve::{solve_from, Algo, Config, ConfigSpec, InstanceInfo};
+use densemc::solve::{solve_from, Algo, BpForm, Config, ConfigSpec, InstanceInfo};
 use densemc::{Error, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
@@ -24,7 +24,8 @@ pub struct Args {
     /// Master seed: the inline instance, the initial weights and the moves all derive from it
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Algorithm: rsa (replicated, focusing: finds dense solutions) or sa (plain simulated annealing)
+    /// Algorithm: rsa (replicated, focusing: finds dense solutions), sa (plain simulated annealing) or fbp
+    /// (focusing belief propagation, see --bp-form)
     #[arg(long, value_parser = named::<Algo>(), default_value_t = Algo::Rsa)]
     pub algo: Algo,
     #[command(flatten)]
@@ -174,9 +175,40 @@ pub struct SearchArgs {
     /// pattern needs) [default: linear for the perceptron, errors for committees]
     #[arg(long, value_parser = named::<EnergyKind>())]
     pub energy: Option<EnergyKind>,
+    /// fbp: bp (full BP, 8·N·P bytes of messages) or amp (relaxed form, O(N + P) memory; perceptron only)
+    /// [default: bp]
+    #[arg(long, value_parser = named::<BpForm>())]
+    pub bp_form: Option<BpForm>,
+    /// fbp: the pseudo-reinforcement step δ (ρ = 0, δ, 2δ, … < 1) [default: 0.01]
+    #[arg(long)]
+    pub bp_step: Option<f64>,
+    /// fbp: damping of the messages, in [0, 1) [default: 0.5]
+    #[arg(long)]
+    pub bp_damping: Option<f64>,
+    /// fbp: a protocol step ends when no magnetisation moves by more than this in a sweep [default: 0.001]
+    #[arg(long)]
+    pub bp_epsilon: Option<f64>,
+    /// fbp: at most this many sweeps per protocol step [default: 20]
+    #[arg(long)]
+    pub bp_max_iters: Option<usize>,
 }
 
 impl SearchArgs {
+    /// These flags without the focusing-BP ones unless `algo` is fbp (a sweep over several algorithms).
+    pub fn for_algo(&self, algo: Algo) -> SearchArgs {
+        if algo == Algo::Fbp {
+            return self.clone();
+        }
+        SearchArgs {
+            bp_form: None,
+            bp_step: None,
+            bp_damping: None,
+            bp_epsilon: None,
+            bp_max_iters: None,
+            ..self.clone()
+        }
+    }
+
     /// The run configuration for `algo` on instances with this activation: the energy defaults to linear
     /// for the perceptron and errors for committees, β₀ to 0.5 (linear) or 1 (errors), T to --max-sweeps.
     pub fn config(
@@ -216,9 +248,32 @@ impl SearchArgs {
             threads: Some(threads),
             dynamics: Some(self.dynamics),
             no_stop: None,
+            bp_form: self.bp_form,
+            bp_step: self.bp_step,
+            bp_damping: self.bp_damping,
+            bp_epsilon: self.bp_epsilon,
+            bp_max_iters: self.bp_max_iters,
         }
         .resolve(activation)
+        .map_err(bp_flags)
     }
+}
+
+/// A library error with the focusing-BP parameter names given as the flags that set them.
+pub fn bp_flags(e: Error) -> Error {
+    let Error::Input(m) = e else { return e };
+    let m = m.replace("bp_form", "--bp-form");
+    for (param, flag) in [
+        ("step (", "--bp-step ("),
+        ("damping (", "--bp-damping ("),
+        ("epsilon (", "--bp-epsilon ("),
+        ("max_iters (", "--bp-max-iters ("),
+    ] {
+        if let Some(rest) = m.strip_prefix(param) {
+            return Error::Input(format!("{flag}{rest}"));
+        }
+    }
+    Error::Input(m)
 }
 
 /// The flags `--resume` takes besides the outputs: they do not change the run (or change only its budget).
@@ -306,6 +361,19 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
         ));
     }
     let sa = cfg.algo == Algo::Sa;
+    if cfg.algo == Algo::Fbp {
+        for (on, flag) in [
+            (a.log.is_some(), "--log"),
+            (a.checkpoint.is_some(), "--checkpoint"),
+            (a.no_stop, "--no-stop"),
+        ] {
+            if on {
+                return Err(Error::input(format!(
+                    "{flag}: focusing BP has no per-sweep trace, checkpoints or equilibrium sampling"
+                )));
+            }
+        }
+    }
     let ckpt_path = a.checkpoint.clone().or_else(|| a.resume.clone());
     let stop_flag = Arc::new(AtomicBool::new(false));
     if ckpt_path.is_some() {
@@ -321,12 +389,15 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
     }
     let _ = writeln!(
         std::io::stderr(),
-        "densemc solve: {} P={} α={:.4}, {} with y={}, {} in memory",
+        "densemc solve: {} P={} α={:.4}, {}, {} in memory",
         inst.arch(),
         inst.p(),
         inst.alpha(),
-        if sa { "SA" } else { "RSA" },
-        cfg.replicas,
+        match (cfg.algo, &cfg.fbp) {
+            (Algo::Sa, _) => "SA".to_string(),
+            (_, Some(f)) => format!("focusing BP ({} form)", f.form),
+            _ => format!("RSA with y={}", cfg.replicas),
+        },
         densemc::fsio::human_bytes(cfg.memory_bytes(inst.n(), inst.p(), inst.k())),
     );
     check_paths(&a, file.as_deref())?;
@@ -391,7 +462,7 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
         true
     };
     let resume = resumed.as_ref().map(|c| &c.resume);
-    let report = solve_from(&inst, file, &cfg, resume, &mut observe)?;
+    let report = solve_from(&inst, file, &cfg, resume, &mut observe).map_err(bp_flags)?;
     bar.finish_and_clear();
     if let Some(l) = log {
         l.finish()?;
@@ -414,9 +485,22 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
     let by = match report.found {
         Some(densemc::mc::Found::Centre) => "the centre".to_string(),
         Some(densemc::mc::Found::Replica(r)) if !sa => format!("replica {r}"),
+        None if cfg.algo == Algo::Fbp => "focusing BP".to_string(),
         _ => "SA".to_string(),
     };
-    if report.solved {
+    if cfg.algo == Algo::Fbp {
+        outln!(
+            "{} by focusing BP after {} BP sweeps ({:.2} s): {} errors",
+            if report.solved {
+                "solved"
+            } else {
+                "not solved"
+            },
+            report.sweeps,
+            report.seconds,
+            report.errors
+        );
+    } else if report.solved {
         outln!(
             "solved by {by} after {} sweeps ({:.2} s, {:.3e} proposals/s)",
             report.sweeps,

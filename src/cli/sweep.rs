@@ -29,7 +29,7 @@ pub struct Args {
     pub samples: usize,
     #[command(flatten)]
     pub arch: ArchArgs,
-    /// Algorithms, comma-separated (rsa,sa); all run on the same instances
+    /// Algorithms, comma-separated (rsa,sa,fbp); all run on the same instances (the --bp-* flags apply to fbp)
     #[arg(long, value_parser = named::<Algo>(), value_delimiter = ',', default_value = "rsa")]
     pub algo: Vec<Algo>,
     #[command(flatten)]
@@ -81,7 +81,7 @@ pub fn run(a: Args) -> Result<()> {
     let searches = a
         .algo
         .iter()
-        .map(|&algo| a.search.config(algo, activation, 0, 1))
+        .map(|&algo| a.search.for_algo(algo).config(algo, activation, 0, 1))
         .collect::<Result<Vec<_>>>()?;
     let plan = Plan {
         k: a.arch.k,
