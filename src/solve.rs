@@ -499,6 +499,9 @@ pub struct Report {
     pub replica_energies: Vec<i64>,
     /// RSA: the centre's weights and errors at the end.
     pub centre: Option<CentreRecord>,
+    /// Final weights of all replicas, for library callers (not written to result files).
+    #[serde(skip)]
+    pub replicas: Vec<Weights>,
 }
 
 /// Errors recounted from scratch by the plain evaluator (the bit-sliced one beyond 2³² N·P, where the plain
@@ -536,6 +539,8 @@ pub struct Outcome {
     pub centre: Option<(Weights, i64)>,
     /// Final energies of all replicas (fbp: the one of `weights`).
     pub energies: Vec<i64>,
+    /// Final weights of all replicas (fbp: `weights`).
+    pub replicas: Vec<Weights>,
 }
 
 impl From<mc::Outcome> for Outcome {
@@ -551,6 +556,7 @@ impl From<mc::Outcome> for Outcome {
             replica: (o.found != Some(Found::Centre)).then_some(o.replica),
             centre: o.centre,
             energies: o.energies,
+            replicas: o.replicas,
         }
     }
 }
@@ -625,11 +631,12 @@ fn focusing(f: &Fbp, seed: u64, inst: &Instance, resume: Option<&Resume>) -> Res
         sweeps: out.iterations as u64,
         proposals: 0,
         accepted: 0,
-        weights: out.weights,
+        weights: out.weights.clone(),
         energy: out.errors as i64,
         replica: None,
         centre: None,
         energies: vec![out.errors as i64],
+        replicas: vec![out.weights],
     })
 }
 
@@ -764,6 +771,7 @@ pub fn solve_from(
         replica: out.replica,
         replica_energies: out.energies.clone(),
         centre,
+        replicas: out.replicas,
     })
 }
 

@@ -361,6 +361,7 @@ pub fn anneal_with<R: Replica>(
         energy,
         replica: best,
         centre,
+        replicas: ens.reps.iter().map(|r| r.weights().clone()).collect(),
         energies,
         trace,
     })

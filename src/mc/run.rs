@@ -117,6 +117,8 @@ pub struct Outcome {
     pub centre: Option<(Weights, i64)>,
     /// Final energies of all replicas.
     pub energies: Vec<i64>,
+    /// Final weights of all replicas.
+    pub replicas: Vec<Weights>,
     /// One row per sweep when [`Sampling::trace`](super::Sampling) asked for it (else empty).
     pub trace: Vec<Sample>,
 }
