@@ -98,6 +98,12 @@ impl Instance {
                 format!("{} labels for P={p} patterns (xi has {p} rows)", ss[0]),
             ));
         }
+        if p == 0 {
+            return Err(value_error(
+                "xi",
+                "no patterns (P=0): give at least one row",
+            ));
+        }
         let n = if act.is_fully_connected() {
             inputs * k
         } else {

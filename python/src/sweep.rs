@@ -5,8 +5,9 @@ use crate::convert::{err, named, to_py, value_error};
 use crate::instance::activation_of;
 use crate::run::{spec_from, SIGNAL_POLL};
 use crate::study::grid;
+use densemc::mc::Progress;
 use densemc::run::plan::Plan;
-use densemc::run::pool::run_task;
+use densemc::run::pool::run_task_observed;
 use densemc::run::records::TaskRecord;
 use densemc::solve::{Algo, ConfigSpec};
 use pyo3::exceptions::PyTypeError;
@@ -50,7 +51,8 @@ fn algos(v: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Algo>> {
 /// settings apply to fbp); the keyword arguments are the search settings of `solve` (seed is the master
 /// seed; threads the tasks run at once, each single-threaded: the results do not depend on it).
 /// keep_weights: add W (and RSA's centre) to each record as '+'/'-' text. progress: called with each
-/// record as it finishes. The GIL is released; Ctrl-C stops the sweep after the running tasks.
+/// record as it finishes. The GIL is released; Ctrl-C stops the sweep (the running tasks at their next
+/// sweep) and raises KeyboardInterrupt.
 #[pyfunction]
 #[pyo3(signature = (n, alpha, samples=10, algos=None, *, k=1, activation="perceptron", fully_connected=false, teacher=false, keep_weights=false, progress=None, **params))]
 #[allow(clippy::too_many_arguments)]
@@ -127,7 +129,9 @@ pub fn sweep<'py>(
                         .with_max_len(1)
                         .for_each_with(tx, |tx, (i, t)| {
                             if !stop.load(Ordering::Relaxed) {
-                                let _ = tx.send((i, run_task(&plan, t, keep_weights)));
+                                let mut go_on = |_: &Progress| !stop.load(Ordering::Relaxed);
+                                let r = run_task_observed(&plan, t, keep_weights, &mut go_on);
+                                let _ = tx.send((i, r));
                             }
                         })
                 })
