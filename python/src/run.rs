@@ -18,7 +18,7 @@ pub const SIGNAL_POLL: Duration = Duration::from_millis(150);
 
 /// The search settings a caller may give, as keyword arguments (the fields of `ConfigSpec`; y is the number
 /// of replicas, schedule the path of a schedule table).
-pub const SEARCH_PARAMS: [&str; 24] = [
+pub const SEARCH_PARAMS: [&str; 23] = [
     "y",
     "centre",
     "visit",
@@ -42,7 +42,6 @@ pub const SEARCH_PARAMS: [&str; 24] = [
     "bp_damping",
     "bp_epsilon",
     "bp_max_iters",
-    "algo",
 ];
 
 /// A `ConfigSpec` from keyword arguments (None: every default); an unknown keyword is a `TypeError`, a value
@@ -238,9 +237,6 @@ pub fn solve_py(
     progress_every: f64,
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<SolveResult> {
-    if params.is_some_and(|p| p.contains("algo").unwrap_or(false)) {
-        return Err(PyTypeError::new_err("algo is given twice"));
-    }
     if !(progress_every.is_finite() && progress_every >= 0.0) {
         return Err(value_error(
             "progress_every",

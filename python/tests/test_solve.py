@@ -115,6 +115,8 @@ def test_ctrl_c_raises_keyboard_interrupt(call):
         f"""
         import os, signal, threading, densemc
         from densemc import solve, sweep
+        # Python's own handler, even where the test runs with SIGINT ignored (a background job).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         inst = densemc.Instance.generate(n=1001, alpha=0.6, seed=1)
         threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
         try:
