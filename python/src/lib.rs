@@ -4,6 +4,7 @@
 
 mod convert;
 mod instance;
+mod poll;
 mod run;
 mod study;
 mod sweep;

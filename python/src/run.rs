@@ -3,6 +3,7 @@
 
 use crate::convert::{err, matrix, named, to_py, value_error, weights_array};
 use crate::instance::Instance;
+use crate::poll::run_polled;
 use densemc::mc::{Found, Progress, Sample, Schedule};
 use densemc::solve::{solve, Algo, ConfigSpec};
 use numpy::ndarray::Array1;
@@ -11,10 +12,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-
-/// Wall time between two checks for Ctrl-C (and other signals) during a run.
-pub const SIGNAL_POLL: Duration = Duration::from_millis(150);
 
 /// The search settings a caller may give, as keyword arguments (the fields of `ConfigSpec`; y is the number
 /// of replicas, schedule the path of a schedule table).
@@ -103,10 +102,10 @@ pub fn spec_from(params: Option<&Bound<'_, PyDict>>) -> PyResult<ConfigSpec> {
     Ok(s)
 }
 
-/// What a run's observer keeps between sweeps: the clocks of the signal check and the progress callback,
-/// the trace, and the Python error (Ctrl-C, a raising callback) that stopped the run.
-struct Watch {
-    last_poll: Instant,
+/// What a run's observer keeps between sweeps: the stop flag set on Ctrl-C, the progress callback and its
+/// clock, the trace, and the exception of a raising callback.
+struct Watch<'s> {
+    stop: &'s AtomicBool,
     last_progress: Instant,
     every: Duration,
     progress: Option<Py<PyAny>>,
@@ -114,41 +113,41 @@ struct Watch {
     error: Option<PyErr>,
 }
 
-impl Watch {
-    /// Called after every sweep without the GIL; false stops the run.
+impl Watch<'_> {
+    /// Called after every sweep, without the GIL; false stops the run.
     fn see(&mut self, p: &Progress) -> bool {
+        if self.stop.load(Ordering::Relaxed) {
+            return false;
+        }
         if let Some(t) = self.trace.as_mut() {
             t.push(p.sample());
         }
+        let Some(cb) = &self.progress else {
+            return true;
+        };
         let now = Instant::now();
-        if now.duration_since(self.last_poll) >= SIGNAL_POLL {
-            self.last_poll = now;
-            if let Err(e) = Python::attach(|py| py.check_signals()) {
+        if now.duration_since(self.last_progress) < self.every {
+            return true;
+        }
+        self.last_progress = now;
+        let called = Python::attach(|py| -> PyResult<()> {
+            let d = PyDict::new(py);
+            d.set_item("sweep", p.sweep)?;
+            d.set_item("beta", p.beta)?;
+            d.set_item("gamma", p.gamma)?;
+            d.set_item("energies", p.energies.to_vec())?;
+            d.set_item("centre_energy", p.centre_energy)?;
+            d.set_item("proposals", p.proposals)?;
+            cb.call1(py, (d,))?;
+            Ok(())
+        });
+        match called {
+            Ok(()) => true,
+            Err(e) => {
                 self.error = Some(e);
-                return false;
+                false
             }
         }
-        if let Some(cb) = &self.progress {
-            if now.duration_since(self.last_progress) >= self.every {
-                self.last_progress = now;
-                let called = Python::attach(|py| -> PyResult<()> {
-                    let d = PyDict::new(py);
-                    d.set_item("sweep", p.sweep)?;
-                    d.set_item("beta", p.beta)?;
-                    d.set_item("gamma", p.gamma)?;
-                    d.set_item("energies", p.energies.to_vec())?;
-                    d.set_item("centre_energy", p.centre_energy)?;
-                    d.set_item("proposals", p.proposals)?;
-                    cb.call1(py, (d,))?;
-                    Ok(())
-                });
-                if let Err(e) = called {
-                    self.error = Some(e);
-                    return false;
-                }
-            }
-        }
-        true
     }
 }
 
@@ -248,18 +247,20 @@ pub fn solve_py(
         ..spec_from(params)?
     };
     let cfg = spec.resolve(inst.inner.activation()).map_err(err)?;
-    let now = Instant::now();
+    let stop = AtomicBool::new(false);
     let mut watch = Watch {
-        last_poll: now,
-        last_progress: now,
+        stop: &stop,
+        last_progress: Instant::now(),
         every: Duration::from_secs_f64(progress_every),
         progress,
         trace: trace.then(Vec::new),
         error: None,
     };
     let file = inst.file.clone();
-    let report = py.detach(|| solve(&inst.inner, file, &cfg, &mut |p: &Progress| watch.see(p)));
-    if let Some(e) = watch.error.take() {
+    let (report, signal) = run_polled(py, &stop, || {
+        solve(&inst.inner, file, &cfg, &mut |p: &Progress| watch.see(p))
+    });
+    if let Some(e) = signal.or(watch.error.take()) {
         return Err(e);
     }
     let report = report.map_err(err)?;

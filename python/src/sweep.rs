@@ -3,7 +3,8 @@
 
 use crate::convert::{err, named, to_py, value_error};
 use crate::instance::activation_of;
-use crate::run::{spec_from, SIGNAL_POLL};
+use crate::poll::run_polled;
+use crate::run::spec_from;
 use crate::study::grid;
 use densemc::mc::Progress;
 use densemc::run::plan::Plan;
@@ -15,7 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use std::sync::Mutex;
 
 /// Integers from an int or a sequence of ints.
 fn sizes(v: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
@@ -116,56 +117,42 @@ pub fn sweep<'py>(
         .build()
         .map_err(|e| value_error("threads", format!("cannot start {threads} threads: {e}")))?;
     let stop = AtomicBool::new(false);
-    let mut records: Vec<Option<TaskRecord>> = vec![None; tasks.len()];
-    let mut failure: Option<PyErr> = None;
-    py.detach(|| {
-        let (tx, rx) = mpsc::channel();
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                pool.install(|| {
-                    tasks
-                        .par_iter()
-                        .enumerate()
-                        .with_max_len(1)
-                        .for_each_with(tx, |tx, (i, t)| {
-                            if !stop.load(Ordering::Relaxed) {
-                                let mut go_on = |_: &Progress| !stop.load(Ordering::Relaxed);
-                                let r = run_task_observed(&plan, t, keep_weights, &mut go_on);
-                                let _ = tx.send((i, r));
-                            }
-                        })
+    // The first error of a task or of the callback; it stops the other tasks too.
+    let failure: Mutex<Option<PyErr>> = Mutex::new(None);
+    let fail = |e: PyErr| {
+        stop.store(true, Ordering::Relaxed);
+        failure.lock().expect("failure").get_or_insert(e);
+    };
+    let (records, signal) = run_polled(py, &stop, || {
+        pool.install(|| {
+            tasks
+                .par_iter()
+                .with_max_len(1)
+                .map(|t| {
+                    if stop.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    let mut go_on = |_: &Progress| !stop.load(Ordering::Relaxed);
+                    let r = match run_task_observed(&plan, t, keep_weights, &mut go_on) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            fail(err(e));
+                            return None;
+                        }
+                    };
+                    if let Some(cb) = &progress {
+                        let called =
+                            Python::attach(|py| cb.call1(py, (to_py(py, &r)?,)).map(|_| ()));
+                        if let Err(e) = called {
+                            fail(e);
+                        }
+                    }
+                    Some(r)
                 })
-            });
-            // Here (the caller's thread) the records are collected and Ctrl-C is polled.
-            loop {
-                match rx.recv_timeout(SIGNAL_POLL) {
-                    Ok((i, Ok(r))) => {
-                        if let Some(cb) = &progress {
-                            let called =
-                                Python::attach(|py| cb.call1(py, (to_py(py, &r)?,)).map(|_| ()));
-                            if let Err(e) = called {
-                                failure.get_or_insert(e);
-                                stop.store(true, Ordering::Relaxed);
-                            }
-                        }
-                        records[i] = Some(r);
-                    }
-                    Ok((_, Err(e))) => {
-                        failure.get_or_insert(err(e));
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        if let Err(e) = Python::attach(|py| py.check_signals()) {
-                            failure.get_or_insert(e);
-                            stop.store(true, Ordering::Relaxed);
-                        }
-                    }
-                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                }
-            }
-        });
+                .collect::<Vec<Option<TaskRecord>>>()
+        })
     });
-    if let Some(e) = failure {
+    if let Some(e) = signal.or(failure.into_inner().expect("failure")) {
         return Err(e);
     }
     let out = PyList::empty(py);

@@ -107,8 +107,14 @@ def test_progress_exception_stops_the_run(easy):
         densemc.solve(easy, max_sweeps=10**6, no_stop=True, progress=interrupt, progress_every=0.0)
 
 
-@pytest.mark.parametrize("call", ["solve(inst, max_sweeps=10**9, no_stop=True)",
-                                  "sweep(1001, [0.6] * 1, samples=50, max_sweeps=10**9, no_stop=True)"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        "solve(inst, max_sweeps=10**9, no_stop=True)",
+        "solve(inst, max_sweeps=10**9, no_stop=True, threads=2)",  # the sweeps run on a pool thread
+        "sweep(1001, [0.6], samples=50, max_sweeps=10**9, no_stop=True, threads=2)",
+    ],
+)
 def test_ctrl_c_raises_keyboard_interrupt(call):
     # A real SIGINT, sent to the process from a timer thread while the run holds no GIL.
     code = textwrap.dedent(
