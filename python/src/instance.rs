@@ -43,6 +43,7 @@ impl Instance {
     /// random teacher W* of the same architecture (kept as `.teacher`), so that a solution exists.
     #[staticmethod]
     #[pyo3(signature = (n, alpha, k=1, activation="perceptron", fully_connected=false, teacher=false, seed=1))]
+    #[allow(clippy::too_many_arguments)]
     fn generate(
         py: Python<'_>,
         n: usize,

@@ -1,23 +1,24 @@
 """Type stubs of densemc (the extension module densemc._densemc)."""
 
 from os import PathLike
-from typing import Any, Callable, Literal, Mapping, Optional, Sequence, TypedDict, Union
+from typing import Any, Callable, Literal, Mapping, Optional, Sequence, TypedDict, Union, final
 
 import numpy as np
 import numpy.typing as npt
 
 __version__: str
+__all__ = ["Instance", "Result", "__version__", "eval", "local_entropy", "robustness", "solve", "sweep"]
 
-Signs = Union[npt.NDArray[np.int8], npt.NDArray[np.bool_]]
+_Signs = Union[npt.NDArray[np.int8], npt.NDArray[np.bool_]]
 """A ±1 array: dtype int8 with entries −1, +1, or bool (True = +1, False = −1)."""
 
-Grid = Union[Sequence[float], npt.NDArray[np.float64], str]
+_Grid = Union[Sequence[float], npt.NDArray[np.float64], str]
 """Numbers: a sequence, or the CLI's text form "START:STOP:STEP" (inclusive) or "a,b,c"."""
 
-Activation = Literal["perceptron", "sign", "relu", "fc-sign"]
-Algo = Literal["rsa", "sa", "fbp"]
+_Activation = Literal["perceptron", "sign", "relu", "fc-sign"]
+_Algo = Literal["rsa", "sa", "fbp"]
 
-class Progress(TypedDict):
+class _Progress(TypedDict):
     """What a progress callback of `solve` receives."""
 
     sweep: int
@@ -27,6 +28,7 @@ class Progress(TypedDict):
     centre_energy: Optional[int]
     proposals: int
 
+@final
 class Instance:
     """A storage problem: P patterns ξ^μ ∈ {±1}^N (n = N/K inputs for the fully connected committee) with
     labels σ^μ = ±1, for a network of N binary weights W_i = ±1 in K hidden units."""
@@ -47,8 +49,8 @@ class Instance:
         from a random teacher W* (then `.teacher`), so that a solution exists."""
     @staticmethod
     def from_numpy(
-        xi: Signs,
-        sigma: Signs,
+        xi: _Signs,
+        sigma: _Signs,
         k: int = 1,
         activation: str = "perceptron",
         fully_connected: bool = False,
@@ -78,7 +80,7 @@ class Instance:
     def alpha(self) -> float:
         """α = P/N."""
     @property
-    def activation(self) -> Activation: ...
+    def activation(self) -> _Activation: ...
     @property
     def checksum(self) -> str:
         """The content checksum (16 hex digits), as in result records."""
@@ -86,6 +88,7 @@ class Instance:
     def teacher(self) -> Optional[npt.NDArray[np.int8]]:
         """The teacher W* (shape (N,)) of an instance generated with teacher=True, else None."""
 
+@final
 class Result:
     """The outcome of `solve`."""
 
@@ -117,10 +120,10 @@ class Result:
 
 def solve(
     inst: Instance,
-    algo: Algo = "rsa",
+    algo: _Algo = "rsa",
     *,
     trace: bool = False,
-    progress: Optional[Callable[[Progress], Any]] = None,
+    progress: Optional[Callable[[_Progress], Any]] = None,
     progress_every: float = 1.0,
     y: Optional[int] = None,
     centre: Optional[Literal["traced", "explicit"]] = None,
@@ -151,10 +154,10 @@ def solve(
     result as `densemc solve`, whatever `threads`. The GIL is released; Ctrl-C raises KeyboardInterrupt;
     `progress` is called at most every `progress_every` seconds and an exception it raises stops the run."""
 
-def eval(inst: Instance, weights: Signs) -> int:
+def eval(inst: Instance, weights: _Signs) -> int:
     """E(W): the patterns that W (shape (N,)) misclassifies."""
 
-class Robustness(TypedDict):
+class _Robustness(TypedDict):
     labels: list[str]
     p: npt.NDArray[np.float64]
     patterns: int
@@ -171,21 +174,21 @@ class Robustness(TypedDict):
 
 def robustness(
     inst: Instance,
-    weights: Union[Mapping[str, Signs], Sequence[Signs]],
-    p_grid: Optional[Grid] = None,
+    weights: Union[Mapping[str, _Signs], Sequence[_Signs]],
+    p_grid: Optional[_Grid] = None,
     draws: int = 100,
     seed: int = 1,
     threads: int = 1,
-) -> Robustness:
+) -> _Robustness:
     """Local energy δE(p) and input robustness of weight vectors, as `densemc robustness` (p_grid
     defaults to "0:0.5:0.01"; the same random draws for every vector)."""
 
 def local_entropy(
     inst: Instance,
-    reference: Signs,
+    reference: _Signs,
     method: Literal["bp", "mc", "exact"] = "bp",
-    gammas: Optional[Grid] = None,
-    d_grid: Optional[Grid] = None,
+    gammas: Optional[_Grid] = None,
+    d_grid: Optional[_Grid] = None,
     sweeps: int = 2000,
     burn_in: int = 200,
     seed: int = 1,
@@ -195,9 +198,9 @@ def local_entropy(
 
 def sweep(
     n: Union[int, Sequence[int]],
-    alpha: Union[float, Grid],
+    alpha: Union[float, _Grid],
     samples: int = 10,
-    algos: Union[Algo, str, Sequence[Algo]] = "rsa",
+    algos: Union[_Algo, str, Sequence[_Algo], None] = None,
     *,
     k: int = 1,
     activation: str = "perceptron",
@@ -207,6 +210,6 @@ def sweep(
     progress: Optional[Callable[[dict[str, Any]], Any]] = None,
     **params: Any,
 ) -> list[dict[str, Any]]:
-    """The grid N × α × samples × algos with the tasks, seeds and records of `densemc sweep` (in grid
+    """The grid N × α × samples × algos (default "rsa") with the tasks, seeds and records of `densemc sweep` (in grid
     order; only the timings differ). params are the search settings of `solve` (seed: the master seed;
     threads: tasks at once)."""
