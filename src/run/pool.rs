@@ -7,17 +7,27 @@ use super::records::TaskRecord;
 use crate::error::{Error, Result};
 use crate::model;
 use crate::model::Arch;
-use crate::solve::solve;
+use crate::solve::{solve, Observer};
 use rayon::prelude::*;
 
 /// Runs one task: generates its instance and searches it single-threaded.
 pub fn run_task(plan: &Plan, t: &Task, keep_weights: bool) -> Result<TaskRecord> {
+    run_task_observed(plan, t, keep_weights, &mut |_| true)
+}
+
+/// [`run_task`] with an observer of the search's sweeps, which may stop it (the Python binding's Ctrl-C).
+pub fn run_task_observed(
+    plan: &Plan,
+    t: &Task,
+    keep_weights: bool,
+    observe: Observer<'_>,
+) -> Result<TaskRecord> {
     let arch = Arch::new(t.n, plan.k, plan.activation)?;
     let (inst, _) = model::generate(arch, t.alpha, t.seed, plan.teacher)?;
     let mut cfg = plan.searches[t.search].clone();
     cfg.seed = t.seed;
     cfg.threads = 1;
-    let r = solve(&inst, None, &cfg, &mut |_| true)?;
+    let r = solve(&inst, None, &cfg, observe)?;
     Ok(TaskRecord {
         sweep: plan.sweep_hash(),
         params: plan.params_hash(),
