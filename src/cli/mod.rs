@@ -17,6 +17,7 @@ mod generate;
 mod info;
 mod local_entropy;
 mod merge;
+mod progress;
 mod robustness;
 mod solve;
 mod sweep;
@@ -79,6 +80,18 @@ pub(crate) fn emit(text: &str) -> densemc::Result<()> {
             "cannot write the output",
             e,
         )),
+    }
+}
+
+/// A warning on stderr: `densemc: warning: …`.
+pub(crate) fn warn(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "densemc: warning: {msg}");
+}
+
+/// Warns once per command when figures are written as SVG only (no system font for the PNG text).
+pub(crate) fn warn_png() {
+    if let Err(w) = densemc::study::plot::png_support() {
+        warn(&w);
     }
 }
 

@@ -52,6 +52,7 @@ pub fn run(a: Args) -> Result<()> {
     check_grid(&ps).map_err(|e| e.context("--p-grid"))?;
     if let Some(d) = &a.out_dir {
         densemc::run::output::check_out_dir(d, "--out-dir")?;
+        super::warn_png();
     }
     let inst = Instance::read(&a.instance)?;
     let mut subjects = Vec::new();

@@ -438,6 +438,8 @@ impl Report {
                     markers: c.len() < 30,
                     line: true,
                     color: i,
+                    shape: i,
+                    ..Default::default()
                 })
                 .collect(),
             ..Default::default()
