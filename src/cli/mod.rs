@@ -123,9 +123,28 @@ fn usage_error(e: clap::Error) -> i32 {
     2
 }
 
+/// Every option taking a value accepts a negative number as its value (`--beta0 -1`), so that the value
+/// reaches our own checks instead of being taken for an unknown flag; so does each subcommand's.
+fn negative_numbers(cmd: clap::Command) -> clap::Command {
+    cmd.mut_args(|a| {
+        if a.get_action().takes_values() {
+            a.allow_negative_numbers(true)
+        } else {
+            a
+        }
+    })
+    .mut_subcommands(negative_numbers)
+}
+
+/// The command line's grammar (also for completions and the man page).
+pub(crate) fn command() -> clap::Command {
+    use clap::CommandFactory;
+    negative_numbers(Cli::command())
+}
+
 pub fn run() -> i32 {
-    use clap::{CommandFactory, FromArgMatches};
-    let parsed = Cli::command()
+    use clap::FromArgMatches;
+    let parsed = command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
     let (cli, matches) = match parsed {

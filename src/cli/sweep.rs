@@ -199,6 +199,27 @@ pub fn run(a: Args) -> Result<()> {
         tasks.len(),
         journal.recorded
     );
-    outln!("re-run one task alone: densemc solve --n N --alpha A --seed S --algo ALGO with the same search flags (S is the line's \"seed\")");
+    outln!(
+        "re-run one task alone: densemc solve --n N --alpha A --seed S --algo ALGO{} with the same search flags (S is the line's \"seed\")",
+        rerun_arch(&a.arch)
+    );
     Ok(())
+}
+
+/// The architecture flags of a sweep, as `solve` takes them (empty for the perceptron with random labels).
+fn rerun_arch(a: &ArchArgs) -> String {
+    let mut s = String::new();
+    if a.k != 1 {
+        s += &format!(" --k {}", a.k);
+    }
+    if a.activation != densemc::model::Activation::Perceptron {
+        s += &format!(" --activation {}", a.activation.name());
+    }
+    if a.fully_connected {
+        s += " --fully-connected";
+    }
+    if a.teacher {
+        s += " --teacher";
+    }
+    s
 }

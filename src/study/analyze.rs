@@ -5,6 +5,7 @@
 use super::fit::{self, Alpha50, Fss, SizePoint};
 use super::plot::{self, Chart, Series};
 use super::stats::{quartiles, wilson, Quartiles};
+use super::table::{decimal, num, Csv};
 use crate::error::{Error, Result};
 use crate::model::Activation;
 use crate::names::Named;
@@ -294,14 +295,6 @@ pub fn analyze(records: &[TaskRecord], opts: &Options) -> Result<Analysis> {
     })
 }
 
-fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        String::new()
-    }
-}
-
 fn fixed(x: f64, d: usize) -> String {
     if x.is_finite() {
         format!("{x:.d$}")
@@ -310,10 +303,10 @@ fn fixed(x: f64, d: usize) -> String {
     }
 }
 
-fn q_cells(q: &Option<Quartiles>) -> String {
+fn q_cells(q: &Option<Quartiles>) -> [String; 3] {
     match q {
-        Some(q) => format!("{},{},{}", num(q.q1), num(q.median), num(q.q3)),
-        None => ",,".to_string(),
+        Some(q) => [num(q.q1), num(q.median), num(q.q3)],
+        None => Default::default(),
     }
 }
 
@@ -330,77 +323,107 @@ impl Analysis {
 
     /// `success.csv`: one row per (series, N, α).
     pub fn success_csv(&self) -> String {
-        let mut s = String::from(
-            "series,algo,n,alpha,tasks,solved,p_succ,wilson_lo,wilson_hi,sweeps_q1,sweeps_median,sweeps_q3,seconds_q1,seconds_median,seconds_q3\n",
-        );
+        let mut t = Csv::new(&[
+            "series",
+            "algo",
+            "n",
+            "alpha",
+            "tasks",
+            "solved",
+            "p_succ",
+            "wilson_lo",
+            "wilson_hi",
+            "sweeps_q1",
+            "sweeps_median",
+            "sweeps_q3",
+            "seconds_q1",
+            "seconds_median",
+            "seconds_q3",
+        ]);
         for r in &self.success {
-            let _ = writeln!(
-                s,
-                "{},{},{},{},{},{},{},{},{},{},{}",
-                self.series[r.series].label,
-                self.series[r.series].algo.name(),
-                r.n,
-                r.alpha,
-                r.tasks,
-                r.solved,
-                r.p_succ,
-                r.lo,
-                r.hi,
-                q_cells(&r.sweeps),
-                q_cells(&r.seconds)
-            );
+            let mut row = vec![
+                self.series[r.series].label.clone(),
+                self.series[r.series].algo.name().to_string(),
+                r.n.to_string(),
+                decimal(r.alpha),
+                r.tasks.to_string(),
+                r.solved.to_string(),
+                num(r.p_succ),
+                num(r.lo),
+                num(r.hi),
+            ];
+            row.extend(q_cells(&r.sweeps));
+            row.extend(q_cells(&r.seconds));
+            t.row(row);
         }
-        s
+        t.finish()
     }
 
     /// `alpha50.csv`: one row per (series, N).
     pub fn alpha50_csv(&self) -> String {
-        let mut s =
-            String::from("series,algo,n,tasks,alpha50,alpha50_err,w,status,bootstrap_valid,bootstrap_resamples\n");
+        let mut t = Csv::new(&[
+            "series",
+            "algo",
+            "n",
+            "tasks",
+            "alpha50",
+            "alpha50_err",
+            "w",
+            "status",
+            "bootstrap_valid",
+            "bootstrap_resamples",
+        ]);
         for r in &self.sizes {
             let a = &r.alpha50;
-            let _ = writeln!(
-                s,
-                "{},{},{},{},{},{},{},{},{},{}",
-                self.series[r.series].label,
-                self.series[r.series].algo.name(),
-                r.n,
-                r.tasks,
+            t.row([
+                self.series[r.series].label.clone(),
+                self.series[r.series].algo.name().to_string(),
+                r.n.to_string(),
+                r.tasks.to_string(),
                 num(a.fit.alpha50),
                 num(a.err),
                 num(a.fit.w),
-                Self::status(a.fit.status),
-                a.valid,
-                a.resamples
-            );
+                Self::status(a.fit.status).to_string(),
+                a.valid.to_string(),
+                a.resamples.to_string(),
+            ]);
         }
-        s
+        t.finish()
     }
 
     /// `fss.csv`: one row per series with a finite-size fit.
     pub fn fss_csv(&self) -> String {
-        let mut s = String::from(
-            "series,algo,sizes,nu,nu_err,nu_fitted,alpha_inf,alpha_inf_err,a,a_err,chi2,dof\n",
-        );
+        let mut t = Csv::new(&[
+            "series",
+            "algo",
+            "sizes",
+            "nu",
+            "nu_err",
+            "nu_fitted",
+            "alpha_inf",
+            "alpha_inf_err",
+            "a",
+            "a_err",
+            "chi2",
+            "dof",
+        ]);
         for (i, f) in &self.fss {
-            let _ = writeln!(
-                s,
-                "{},{},{},{},{},{},{},{},{},{},{},{}",
-                self.series[*i].label,
-                self.series[*i].algo.name(),
-                f.sizes,
-                f.nu,
+            t.row([
+                self.series[*i].label.clone(),
+                self.series[*i].algo.name().to_string(),
+                f.sizes.to_string(),
+                num(f.nu),
                 num(f.nu_err),
-                f.nu_fitted,
-                f.alpha_inf,
+                f.nu_fitted.to_string(),
+                num(f.alpha_inf),
                 num(f.alpha_inf_err),
-                f.a,
+                num(f.a),
                 num(f.a_err),
-                f.chi2,
-                f.dof
-            );
+                num(f.chi2),
+                f.dof.to_string(),
+            ]);
         }
-        s
+        t.finish()
     }
 
     /// The Markdown summary (also printed by the command).
@@ -432,7 +455,14 @@ impl Analysis {
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {}/{} | {:.3} | [{:.3}, {:.3}] | {sw} | {sec} |",
-                self.series[r.series].label, r.n, r.alpha, r.solved, r.tasks, r.p_succ, r.lo, r.hi
+                self.series[r.series].label,
+                r.n,
+                decimal(r.alpha),
+                r.solved,
+                r.tasks,
+                r.p_succ,
+                r.lo,
+                r.hi
             );
         }
         let _ = writeln!(
@@ -795,7 +825,7 @@ impl Analysis {
                     continue;
                 }
                 ch.series.push(Series {
-                    label: format!("{} α={a}", info.label),
+                    label: format!("{} α={}", info.label, decimal(a)),
                     points: rows.iter().map(|(n, q)| (*n as f64, q.median)).collect(),
                     bars: Some(rows.iter().map(|(_, q)| (q.q1, q.q3)).collect()),
                     markers: true,
