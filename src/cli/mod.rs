@@ -66,6 +66,26 @@ enum Cmd {
     Theory(theory::Args),
     /// Local entropy S(d) around a solution: exact enumeration, BP or zero-temperature Monte Carlo.
     LocalEntropy(local_entropy::Args),
+    /// Print a shell completion script: `densemc completions bash > ~/.local/share/bash-completion/completions/densemc`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `densemc man > densemc.1`.
+    Man,
+}
+
+/// The completion script for `shell`, or the man page.
+fn manual(shell: Option<clap_complete::Shell>) -> densemc::Result<()> {
+    let mut cmd = command();
+    let mut buf = Vec::new();
+    match shell {
+        Some(sh) => clap_complete::generate(sh, &mut cmd, "densemc", &mut buf),
+        None => clap_mangen::Man::new(cmd)
+            .render(&mut buf)
+            .map_err(|e| Error::input(format!("cannot render the man page: {e}")))?,
+    }
+    emit(&String::from_utf8_lossy(&buf))
 }
 
 /// Writes `text` to stdout: a full disk becomes an exit-code-2 error, not a panic. A reader that stopped
@@ -180,6 +200,8 @@ pub fn run() -> i32 {
             Cmd::Robustness(a) => robustness::run(a),
             Cmd::Theory(a) => theory::run(a),
             Cmd::LocalEntropy(a) => local_entropy::run(a),
+            Cmd::Completions { shell } => manual(Some(shell)),
+            Cmd::Man => manual(None),
         });
     match result {
         Ok(()) => 0,

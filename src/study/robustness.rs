@@ -17,8 +17,10 @@ use crate::bits::{valid_mask, Kernels};
 use crate::error::{Error, Result};
 use crate::instance::Instance;
 use crate::model::fast;
+use crate::names::Named;
 use crate::rng::{self, Rng};
 use crate::run::output::write_out_dir;
+use crate::run::records::TaskRecord;
 use crate::weights::Weights;
 use rand_core::RngCore;
 use rayon::prelude::*;
@@ -90,6 +92,89 @@ fn read_weights(path: &Path, inst: &Instance, check: bool) -> Result<ResultWeigh
         weights: Weights::parse_pm(w, n, &what)?,
         centre,
     })
+}
+
+/// One solved task of a sweep (`robustness --from-sweep`): its instance, regenerated from the record's
+/// architecture, α and seed, and its recorded weights (`sweep --keep-weights`) with the centre's when present,
+/// labelled `solution` and `centre`.
+#[derive(Clone, Debug)]
+pub struct SweepTask {
+    pub record: TaskRecord,
+    pub instance: Instance,
+    pub subjects: Vec<Subject>,
+}
+
+/// The solved tasks of sweep results, in their order; `centre`: include the RSA centre when recorded.
+pub fn sweep_tasks(records: &[TaskRecord], centre: bool) -> Result<Vec<SweepTask>> {
+    let mut out = Vec::new();
+    for r in records.iter().filter(|r| r.solved) {
+        let what = format!(
+            "the sweep task N={} α={} sample {} {}",
+            r.n,
+            r.alpha,
+            r.sample,
+            r.algo.name()
+        );
+        let w = r.weights.as_deref().ok_or_else(|| {
+            Error::input(format!(
+                "{what} has no recorded weights: run the sweep with --keep-weights"
+            ))
+        })?;
+        let arch = crate::model::Arch::new(r.n, r.k, r.activation)?;
+        let (instance, _) = crate::model::generate(arch, r.alpha, r.seed, r.teacher)?;
+        let mut subjects = vec![Subject {
+            label: "solution".into(),
+            weights: Weights::parse_pm(w, r.n, &what)?,
+        }];
+        if let Some(c) = r.centre_weights.as_deref().filter(|_| centre) {
+            subjects.push(Subject {
+                label: "centre".into(),
+                weights: Weights::parse_pm(c, r.n, &format!("{what} (centre)"))?,
+            });
+        }
+        out.push(SweepTask {
+            record: r.clone(),
+            instance,
+            subjects,
+        });
+    }
+    if out.is_empty() {
+        return Err(Error::input("the sweep results hold no solved task"));
+    }
+    Ok(out)
+}
+
+/// `robustness.csv` of `robustness --from-sweep`: one row per (task, subject, kind, p), the task named by
+/// algo, n, alpha, sample and seed.
+pub fn sweep_csv(tasks: &[(&SweepTask, &Report)]) -> String {
+    let mut t = Csv::new(&[
+        "algo", "n", "alpha", "sample", "seed", "subject", "errors", "kind", "p", "mean", "se",
+        "draws",
+    ]);
+    for (task, rep) in tasks {
+        let r = &task.record;
+        for (kind, curves) in [("weights", &rep.weights), ("inputs", &rep.inputs)] {
+            for ((l, c), e) in rep.labels.iter().zip(curves).zip(&rep.errors) {
+                for pt in c {
+                    t.row([
+                        r.algo.name().to_string(),
+                        r.n.to_string(),
+                        decimal(r.alpha),
+                        r.sample.to_string(),
+                        r.seed.to_string(),
+                        l.clone(),
+                        e.to_string(),
+                        kind.to_string(),
+                        decimal(pt.p),
+                        num(pt.mean),
+                        num(pt.se),
+                        rep.draws.to_string(),
+                    ]);
+                }
+            }
+        }
+    }
+    t.finish()
 }
 
 /// Checks a p grid: values in [0, 1].
