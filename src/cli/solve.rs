@@ -348,6 +348,7 @@ fn resumed_config(a: &Args, c: &Checkpoint, given: &[String]) -> Result<Config> 
 }
 
 pub fn run(a: Args, given: &[String]) -> Result<()> {
+    let mut lines = super::progress::Lines::new(a.progress_every, a.quiet)?;
     let resumed = match &a.resume {
         Some(p) => Some(Checkpoint::read(p)?),
         None => None,
@@ -430,7 +431,6 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
             .unwrap()
             .progress_chars("=> "),
     );
-    let mut lines = super::progress::Lines::new(a.progress_every, a.quiet)?;
     let first_sweep = resumed_at.unwrap_or(0);
     let started = std::time::Instant::now();
     let mut log_err: Option<Error> = None;
