@@ -366,7 +366,9 @@ fn csv_numbers_are_short_and_grid_values_decimal() {
     for f in ["success.csv", "alpha50.csv", "fss.csv"] {
         let text = std::fs::read_to_string(d.path("an").join(f)).unwrap();
         for field in text.lines().flat_map(csv_fields) {
-            let Ok(x) = field.parse::<f64>() else { continue };
+            let Ok(x) = field.parse::<f64>() else {
+                continue;
+            };
             // Shortest round trip: at most 17 significant digits, and no run of zeros after the point.
             let mantissa = field.split('e').next().unwrap();
             let significant = mantissa
