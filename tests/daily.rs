@@ -521,9 +521,10 @@ fn robustness_from_a_sweep_measures_each_solved_task_on_its_instance() {
     ]
     .concat()));
     let one = std::fs::read_to_string(alone.join("robustness.csv")).unwrap();
+    let seed = t["seed"].to_string();
     let mine: Vec<Vec<String>> = rows
         .iter()
-        .filter(|r| r[4] == t["seed"].to_string() && r[5] == "solution")
+        .filter(|r| r[4] == seed && r[5] == "solution")
         .map(|r| [&r[5..6], &r[7..]].concat())
         .collect();
     let theirs: Vec<Vec<String>> = one.lines().skip(1).map(csv_fields).collect();
@@ -582,4 +583,34 @@ fn cargo_metadata_is_there() {
     ] {
         assert!(toml.lines().any(|l| l.starts_with(key)), "{key} missing");
     }
+}
+
+#[test]
+fn theory_writes_its_png_beside_the_svg_and_leaves_a_foreign_png_alone() {
+    let d = TempDir::new("theory-png");
+    let fig = d.path("fig.svg");
+    let args = [
+        "theory",
+        "capacity-vs-k",
+        "--k",
+        "1,3",
+        "--k-relu",
+        "none",
+        "--svg",
+        s(&fig),
+    ];
+    let o = run(&args);
+    ok(&o);
+    if err(&o).contains("no system font") {
+        assert!(!d.path("fig.png").exists());
+        return;
+    }
+    let png = std::fs::read(d.path("fig.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    ok(&run(&args)); // our own PNG is replaced
+    std::fs::write(d.path("fig.png"), b"\x89PNG\r\n\x1a\nsomeone else's").unwrap();
+    let o = run(&args);
+    let e = refused(&o);
+    assert!(e.contains("fig.png") && e.contains("densemc figure"), "{e}");
+    assert!(o.stdout.is_empty(), "the work was done first");
 }

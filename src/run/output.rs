@@ -26,12 +26,12 @@ pub enum Kind {
     Journal,
     /// An instance (`generate --out`), text or binary.
     Instance,
-    /// An SVG figure (`theory … --svg`): densemc marks its figures with [`FIGURE_MARK`].
+    /// An SVG or PNG figure (`theory … --svg`): densemc marks its figures with [`FIGURE_MARK`].
     Figure,
 }
 
-/// The comment densemc puts right after the opening `<svg …>` tag of every figure it writes, so that it can
-/// tell its own figures from other SVG files.
+/// The comment densemc puts right after the opening `<svg …>` tag of every figure it writes (and in a PNG's
+/// `Comment` text chunk), so that it can tell its own figures from other files.
 pub const FIGURE_MARK: &str = "<!-- written by densemc -->";
 
 impl Kind {
