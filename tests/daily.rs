@@ -521,10 +521,11 @@ fn robustness_from_a_sweep_measures_each_solved_task_on_its_instance() {
     ]
     .concat()));
     let one = std::fs::read_to_string(alone.join("robustness.csv")).unwrap();
-    let seed = t["seed"].to_string();
+    // The algorithms of one sample share its seed (and instance): pick the task by both.
+    let (algo, seed) = (t["algo"].as_str().unwrap(), t["seed"].to_string());
     let mine: Vec<Vec<String>> = rows
         .iter()
-        .filter(|r| r[4] == seed && r[5] == "solution")
+        .filter(|r| r[0] == algo && r[4] == seed && r[5] == "solution")
         .map(|r| [&r[5..6], &r[7..]].concat())
         .collect();
     let theirs: Vec<Vec<String>> = one.lines().skip(1).map(csv_fields).collect();
