@@ -42,6 +42,7 @@ pub fn run(a: Args) -> Result<()> {
     };
     if let Some(d) = &a.out_dir {
         densemc::run::output::check_out_dir(d, "--out-dir")?;
+        super::warn_png();
     }
     let (records, notes) = read_records(&a.files)?;
     for n in &notes {

@@ -55,6 +55,7 @@ pub struct Args {
 pub fn run(a: Args) -> Result<()> {
     if let Some(d) = &a.out_dir {
         densemc::run::output::check_out_dir(d, "--out-dir")?;
+        super::warn_png();
     }
     let inst = Instance::read(&a.instance)?;
     let r = read_result(&a.weights, &inst)?;

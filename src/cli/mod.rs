@@ -17,6 +17,7 @@ mod generate;
 mod info;
 mod local_entropy;
 mod merge;
+mod progress;
 mod robustness;
 mod solve;
 mod sweep;
@@ -65,6 +66,26 @@ enum Cmd {
     Theory(theory::Args),
     /// Local entropy S(d) around a solution: exact enumeration, BP or zero-temperature Monte Carlo.
     LocalEntropy(local_entropy::Args),
+    /// Print a shell completion script: `densemc completions bash > ~/.local/share/bash-completion/completions/densemc`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `densemc man > densemc.1`.
+    Man,
+}
+
+/// The completion script for `shell`, or the man page.
+fn manual(shell: Option<clap_complete::Shell>) -> densemc::Result<()> {
+    let mut cmd = command();
+    let mut buf = Vec::new();
+    match shell {
+        Some(sh) => clap_complete::generate(sh, &mut cmd, "densemc", &mut buf),
+        None => clap_mangen::Man::new(cmd)
+            .render(&mut buf)
+            .map_err(|e| Error::input(format!("cannot render the man page: {e}")))?,
+    }
+    emit(&String::from_utf8_lossy(&buf))
 }
 
 /// Writes `text` to stdout: a full disk becomes an exit-code-2 error, not a panic. A reader that stopped
@@ -79,6 +100,18 @@ pub(crate) fn emit(text: &str) -> densemc::Result<()> {
             "cannot write the output",
             e,
         )),
+    }
+}
+
+/// A warning on stderr: `densemc: warning: …`.
+pub(crate) fn warn(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "densemc: warning: {msg}");
+}
+
+/// Warns once per command when figures are written as SVG only (no system font for the PNG text).
+pub(crate) fn warn_png() {
+    if let Err(w) = densemc::study::plot::png_support() {
+        warn(&w);
     }
 }
 
@@ -110,9 +143,28 @@ fn usage_error(e: clap::Error) -> i32 {
     2
 }
 
+/// Every option taking a value accepts a negative number as its value (`--beta0 -1`), so that the value
+/// reaches our own checks instead of being taken for an unknown flag; so does each subcommand's.
+fn negative_numbers(cmd: clap::Command) -> clap::Command {
+    cmd.mut_args(|a| {
+        if a.get_action().takes_values() {
+            a.allow_negative_numbers(true)
+        } else {
+            a
+        }
+    })
+    .mut_subcommands(negative_numbers)
+}
+
+/// The command line's grammar (also for completions and the man page).
+pub(crate) fn command() -> clap::Command {
+    use clap::CommandFactory;
+    negative_numbers(Cli::command())
+}
+
 pub fn run() -> i32 {
-    use clap::{CommandFactory, FromArgMatches};
-    let parsed = Cli::command()
+    use clap::FromArgMatches;
+    let parsed = command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m).map(|c| (c, m)));
     let (cli, matches) = match parsed {
@@ -148,6 +200,8 @@ pub fn run() -> i32 {
             Cmd::Robustness(a) => robustness::run(a),
             Cmd::Theory(a) => theory::run(a),
             Cmd::LocalEntropy(a) => local_entropy::run(a),
+            Cmd::Completions { shell } => manual(Some(shell)),
+            Cmd::Man => manual(None),
         });
     match result {
         Ok(()) => 0,

@@ -42,9 +42,12 @@ pub struct Args {
     /// Run all --max-sweeps sweeps without stopping at a solution (equilibrium sampling; with --log)
     #[arg(long)]
     pub no_stop: bool,
-    /// No progress bar
+    /// No progress bar (on a terminal) or progress lines (off one)
     #[arg(long, short)]
     pub quiet: bool,
+    /// Off a terminal (a batch job's log): one progress line on stderr every SECONDS
+    #[arg(long, value_name = "SECONDS", default_value_t = super::progress::DEFAULT_EVERY)]
+    pub progress_every: f64,
     /// Keep a checkpoint of the run here (atomically replaced); SIGTERM or SIGUSR1 then write it and exit
     /// with code 75, and `--resume FILE` continues the run bit-identically
     #[arg(long, value_name = "FILE")]
@@ -278,7 +281,14 @@ pub fn bp_flags(e: Error) -> Error {
 
 /// The flags `--resume` takes besides the outputs: they do not change the run (or change only its budget).
 const RESUME_APPLIES: [&str; 4] = ["max_sweeps", "checkpoint_every", "threads", "instance"];
-const OUTPUTS: [&str; 5] = ["resume", "out", "log", "checkpoint", "quiet"];
+const OUTPUTS: [&str; 6] = [
+    "resume",
+    "out",
+    "log",
+    "checkpoint",
+    "quiet",
+    "progress_every",
+];
 
 /// The checkpoint and its configuration with the flags `given` on the command line applied (those of
 /// [`RESUME_APPLIES`]); any other flag would change the run and is refused.
@@ -338,6 +348,7 @@ fn resumed_config(a: &Args, c: &Checkpoint, given: &[String]) -> Result<Config> 
 }
 
 pub fn run(a: Args, given: &[String]) -> Result<()> {
+    let mut lines = super::progress::Lines::new(a.progress_every, a.quiet)?;
     let resumed = match &a.resume {
         Some(p) => Some(Checkpoint::read(p)?),
         None => None,
@@ -420,6 +431,7 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
             .unwrap()
             .progress_chars("=> "),
     );
+    let first_sweep = resumed_at.unwrap_or(0);
     let started = std::time::Instant::now();
     let mut log_err: Option<Error> = None;
     let mut observe = |p: &Progress| -> bool {
@@ -449,6 +461,14 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
                     return false;
                 }
             }
+        }
+        if lines.due() {
+            super::progress::print(&super::progress::solve_line(
+                p,
+                cfg.max_sweeps,
+                p.sweep - first_sweep,
+                started.elapsed().as_secs_f64(),
+            ));
         }
         let best = p.energies.iter().min().copied().unwrap_or(0);
         let rate = p.proposals as f64 / started.elapsed().as_secs_f64().max(1e-9);

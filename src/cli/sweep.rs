@@ -46,9 +46,12 @@ pub struct Args {
     /// Also record the weights W (and the RSA centre's) in every line
     #[arg(long)]
     pub keep_weights: bool,
-    /// No progress bar
+    /// No progress bar (on a terminal) or progress lines (off one)
     #[arg(long, short)]
     pub quiet: bool,
+    /// Off a terminal (a batch job's log): one progress line on stderr every SECONDS
+    #[arg(long, value_name = "SECONDS", default_value_t = super::progress::DEFAULT_EVERY)]
+    pub progress_every: f64,
     /// Run only shard I of N (0 ≤ I < N) of the tasks, each with its own --out file (join them with
     /// `densemc merge`); `auto`: from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (docs/cluster.md)
     #[arg(long, value_name = "I/N|auto")]
@@ -73,6 +76,7 @@ pub fn run(a: Args) -> Result<()> {
     } else {
         None
     };
+    let lines = super::progress::Lines::new(a.progress_every, a.quiet)?;
     let threads = a.threads.or(mpi.as_ref().map(|_| 1)).unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -163,16 +167,28 @@ pub fn run(a: Args) -> Result<()> {
     bar.set_position(journal.recorded as u64);
     bar.reset_eta();
     let solved = AtomicUsize::new(journal.recorded_solved);
+    let finished = AtomicUsize::new(0);
     bar.set_message(format!("{} solved", journal.recorded_solved));
     let done = |r: &TaskRecord| {
         let s = solved.fetch_add(r.solved as usize, Ordering::Relaxed) + r.solved as usize;
+        finished.fetch_add(1, Ordering::Relaxed);
         bar.set_message(format!("{s} solved"));
         bar.inc(1);
     };
-    let result = match &mpi {
+    let started = std::time::Instant::now();
+    let line = || {
+        super::progress::sweep_line(
+            journal.recorded,
+            finished.load(Ordering::Relaxed),
+            tasks.len(),
+            solved.load(Ordering::Relaxed),
+            started.elapsed().as_secs_f64(),
+        )
+    };
+    let result = super::progress::every(lines.every(), line, || match &mpi {
         Some(m) => m.serve(&plan, &journal, threads, a.keep_weights, &done),
         None => pool::run(&plan, &journal, &tasks, threads, a.keep_weights, &done),
-    };
+    });
     bar.finish_and_clear();
     result?;
     outln!(
@@ -183,6 +199,27 @@ pub fn run(a: Args) -> Result<()> {
         tasks.len(),
         journal.recorded
     );
-    outln!("re-run one task alone: densemc solve --n N --alpha A --seed S --algo ALGO with the same search flags (S is the line's \"seed\")");
+    outln!(
+        "re-run one task alone: densemc solve --n N --alpha A --seed S --algo ALGO{} with the same search flags (S is the line's \"seed\")",
+        rerun_arch(&a.arch)
+    );
     Ok(())
+}
+
+/// The architecture flags of a sweep, as `solve` takes them (empty for the perceptron with random labels).
+fn rerun_arch(a: &ArchArgs) -> String {
+    let mut s = String::new();
+    if a.k != 1 {
+        s += &format!(" --k {}", a.k);
+    }
+    if a.activation != densemc::model::Activation::Perceptron {
+        s += &format!(" --activation {}", a.activation.name());
+    }
+    if a.fully_connected {
+        s += " --fully-connected";
+    }
+    if a.teacher {
+        s += " --teacher";
+    }
+    s
 }

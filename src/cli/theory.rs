@@ -248,20 +248,25 @@ fn capacity_vs_k(a: VsKArgs) -> Result<()> {
 }
 
 /// A comma-separated list of K, or "none".
-/// `--svg FILE` is checked before the work: a new file, or one of densemc's figures.
+/// `--svg FILE` (and the PNG beside it) is checked before the work: a new file, or one of densemc's figures.
 fn check_svg(path: Option<&std::path::Path>) -> Result<()> {
     use densemc::run::output::{check_outputs, Kind, Output};
-    match path {
-        Some(path) => check_outputs(
-            &[Output {
-                path,
-                kind: Kind::Figure,
-                flag: "--svg",
-            }],
-            &[],
-        ),
-        None => Ok(()),
+    let Some(path) = path else { return Ok(()) };
+    let png = densemc::study::plot::png_path(path);
+    let mut outs = vec![Output {
+        path,
+        kind: Kind::Figure,
+        flag: "--svg",
+    }];
+    match densemc::study::plot::png_support() {
+        Ok(()) => outs.push(Output {
+            path: &png,
+            kind: Kind::Figure,
+            flag: "--svg (its PNG)",
+        }),
+        Err(w) => super::warn(&w),
     }
+    check_outputs(&outs, &[])
 }
 
 fn k_list(s: &str, flag: &str) -> Result<Vec<usize>> {
@@ -313,6 +318,8 @@ fn chart(prior: Prior, rows: &[Capacity]) -> Chart {
             markers: true,
             line: true,
             color: series.len(),
+            shape: series.len(),
+            ..Default::default()
         });
     }
     for c in rows.iter().filter(|c| c.spec.k == Width::Infinite) {

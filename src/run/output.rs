@@ -26,12 +26,12 @@ pub enum Kind {
     Journal,
     /// An instance (`generate --out`), text or binary.
     Instance,
-    /// An SVG figure (`theory … --svg`): densemc marks its figures with [`FIGURE_MARK`].
+    /// An SVG or PNG figure (`theory … --svg`): densemc marks its figures with [`FIGURE_MARK`].
     Figure,
 }
 
-/// The comment densemc puts right after the opening `<svg …>` tag of every figure it writes, so that it can
-/// tell its own figures from other SVG files.
+/// The comment densemc puts right after the opening `<svg …>` tag of every figure it writes (and in a PNG's
+/// `Comment` text chunk), so that it can tell its own figures from other files.
 pub const FIGURE_MARK: &str = "<!-- written by densemc -->";
 
 impl Kind {
@@ -388,7 +388,7 @@ pub const OUT_DIR_LIST: &str = ".densemc-files";
 /// already there is replaced only when densemc wrote it: its name is in the folder's list
 /// ([`OUT_DIR_LIST`], one name a line), or it is one of densemc's figures. All files are checked before the
 /// first is written, so a refusal changes nothing; each is then written atomically and added to the list.
-pub fn write_out_dir(dir: &Path, files: &[(String, String)]) -> Result<Vec<PathBuf>> {
+pub fn write_out_dir<T: AsRef<[u8]>>(dir: &Path, files: &[(String, T)]) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
     let list_path = dir.join(OUT_DIR_LIST);
@@ -405,7 +405,7 @@ pub fn write_out_dir(dir: &Path, files: &[(String, String)]) -> Result<Vec<PathB
             continue;
         };
         let ours = names.iter().any(|n| n == name)
-            || (name.ends_with(".svg") && m.is_file() && {
+            || ((name.ends_with(".svg") || name.ends_with(".png")) && m.is_file() && {
                 let mut head = Vec::new();
                 File::open(&p)
                     .and_then(|f| f.take(4096).read_to_end(&mut head))
@@ -422,7 +422,7 @@ pub fn write_out_dir(dir: &Path, files: &[(String, String)]) -> Result<Vec<PathB
     let mut out = Vec::new();
     for (name, text) in files {
         let p = dir.join(name);
-        write_atomic(&p, |w| w.write_all(text.as_bytes()))?;
+        write_atomic(&p, |w| w.write_all(text.as_ref()))?;
         out.push(p);
         if !names.iter().any(|n| n == name) {
             names.push(name.clone());

@@ -5,6 +5,7 @@
 use super::fit::{self, Alpha50, Fss, SizePoint};
 use super::plot::{self, Chart, Series};
 use super::stats::{quartiles, wilson, Quartiles};
+use super::table::{decimal, num, Csv};
 use crate::error::{Error, Result};
 use crate::model::Activation;
 use crate::names::Named;
@@ -294,14 +295,6 @@ pub fn analyze(records: &[TaskRecord], opts: &Options) -> Result<Analysis> {
     })
 }
 
-fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        String::new()
-    }
-}
-
 fn fixed(x: f64, d: usize) -> String {
     if x.is_finite() {
         format!("{x:.d$}")
@@ -310,10 +303,10 @@ fn fixed(x: f64, d: usize) -> String {
     }
 }
 
-fn q_cells(q: &Option<Quartiles>) -> String {
+fn q_cells(q: &Option<Quartiles>) -> [String; 3] {
     match q {
-        Some(q) => format!("{},{},{}", num(q.q1), num(q.median), num(q.q3)),
-        None => ",,".to_string(),
+        Some(q) => [num(q.q1), num(q.median), num(q.q3)],
+        None => Default::default(),
     }
 }
 
@@ -330,77 +323,107 @@ impl Analysis {
 
     /// `success.csv`: one row per (series, N, α).
     pub fn success_csv(&self) -> String {
-        let mut s = String::from(
-            "series,algo,n,alpha,tasks,solved,p_succ,wilson_lo,wilson_hi,sweeps_q1,sweeps_median,sweeps_q3,seconds_q1,seconds_median,seconds_q3\n",
-        );
+        let mut t = Csv::new(&[
+            "series",
+            "algo",
+            "n",
+            "alpha",
+            "tasks",
+            "solved",
+            "p_succ",
+            "wilson_lo",
+            "wilson_hi",
+            "sweeps_q1",
+            "sweeps_median",
+            "sweeps_q3",
+            "seconds_q1",
+            "seconds_median",
+            "seconds_q3",
+        ]);
         for r in &self.success {
-            let _ = writeln!(
-                s,
-                "{},{},{},{},{},{},{},{},{},{},{}",
-                self.series[r.series].label,
-                self.series[r.series].algo.name(),
-                r.n,
-                r.alpha,
-                r.tasks,
-                r.solved,
-                r.p_succ,
-                r.lo,
-                r.hi,
-                q_cells(&r.sweeps),
-                q_cells(&r.seconds)
-            );
+            let mut row = vec![
+                self.series[r.series].label.clone(),
+                self.series[r.series].algo.name().to_string(),
+                r.n.to_string(),
+                decimal(r.alpha),
+                r.tasks.to_string(),
+                r.solved.to_string(),
+                num(r.p_succ),
+                num(r.lo),
+                num(r.hi),
+            ];
+            row.extend(q_cells(&r.sweeps));
+            row.extend(q_cells(&r.seconds));
+            t.row(row);
         }
-        s
+        t.finish()
     }
 
     /// `alpha50.csv`: one row per (series, N).
     pub fn alpha50_csv(&self) -> String {
-        let mut s =
-            String::from("series,algo,n,tasks,alpha50,alpha50_err,w,status,bootstrap_valid,bootstrap_resamples\n");
+        let mut t = Csv::new(&[
+            "series",
+            "algo",
+            "n",
+            "tasks",
+            "alpha50",
+            "alpha50_err",
+            "w",
+            "status",
+            "bootstrap_valid",
+            "bootstrap_resamples",
+        ]);
         for r in &self.sizes {
             let a = &r.alpha50;
-            let _ = writeln!(
-                s,
-                "{},{},{},{},{},{},{},{},{},{}",
-                self.series[r.series].label,
-                self.series[r.series].algo.name(),
-                r.n,
-                r.tasks,
+            t.row([
+                self.series[r.series].label.clone(),
+                self.series[r.series].algo.name().to_string(),
+                r.n.to_string(),
+                r.tasks.to_string(),
                 num(a.fit.alpha50),
                 num(a.err),
                 num(a.fit.w),
-                Self::status(a.fit.status),
-                a.valid,
-                a.resamples
-            );
+                Self::status(a.fit.status).to_string(),
+                a.valid.to_string(),
+                a.resamples.to_string(),
+            ]);
         }
-        s
+        t.finish()
     }
 
     /// `fss.csv`: one row per series with a finite-size fit.
     pub fn fss_csv(&self) -> String {
-        let mut s = String::from(
-            "series,algo,sizes,nu,nu_err,nu_fitted,alpha_inf,alpha_inf_err,a,a_err,chi2,dof\n",
-        );
+        let mut t = Csv::new(&[
+            "series",
+            "algo",
+            "sizes",
+            "nu",
+            "nu_err",
+            "nu_fitted",
+            "alpha_inf",
+            "alpha_inf_err",
+            "a",
+            "a_err",
+            "chi2",
+            "dof",
+        ]);
         for (i, f) in &self.fss {
-            let _ = writeln!(
-                s,
-                "{},{},{},{},{},{},{},{},{},{},{},{}",
-                self.series[*i].label,
-                self.series[*i].algo.name(),
-                f.sizes,
-                f.nu,
+            t.row([
+                self.series[*i].label.clone(),
+                self.series[*i].algo.name().to_string(),
+                f.sizes.to_string(),
+                num(f.nu),
                 num(f.nu_err),
-                f.nu_fitted,
-                f.alpha_inf,
+                f.nu_fitted.to_string(),
+                num(f.alpha_inf),
                 num(f.alpha_inf_err),
-                f.a,
+                num(f.a),
                 num(f.a_err),
-                f.chi2,
-                f.dof
-            );
+                num(f.chi2),
+                f.dof.to_string(),
+            ]);
         }
-        s
+        t.finish()
     }
 
     /// The Markdown summary (also printed by the command).
@@ -432,7 +455,14 @@ impl Analysis {
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {}/{} | {:.3} | [{:.3}, {:.3}] | {sw} | {sec} |",
-                self.series[r.series].label, r.n, r.alpha, r.solved, r.tasks, r.p_succ, r.lo, r.hi
+                self.series[r.series].label,
+                r.n,
+                decimal(r.alpha),
+                r.solved,
+                r.tasks,
+                r.p_succ,
+                r.lo,
+                r.hi
             );
         }
         let _ = writeln!(
@@ -502,10 +532,37 @@ impl Analysis {
         s
     }
 
+    /// The architecture and labels, for chart titles.
+    fn arch_title(&self) -> String {
+        let arch = match self.activation {
+            Activation::Perceptron => "perceptron".to_string(),
+            a => format!("K={} {a}", self.k),
+        };
+        format!(
+            "{arch}, {} labels",
+            if self.teacher { "teacher" } else { "random" }
+        )
+    }
+
+    /// A series' settings for a chart's subtitle: the budget and, for RSA, y.
+    fn settings(&self, series: usize) -> String {
+        let sr = &self.series[series];
+        let c = &sr.config;
+        match sr.algo {
+            Algo::Rsa => format!("{}: y={}, ≤{} sweeps", sr.label, c.replicas, c.max_sweeps),
+            Algo::Sa => format!("{}: ≤{} sweeps", sr.label, c.max_sweeps),
+            Algo::Fbp => match &c.fbp {
+                Some(f) => format!("{}: {} form, step {}", sr.label, f.form, f.step),
+                None => sr.label.clone(),
+            },
+        }
+    }
+
     /// P_succ vs α for one series: one colour per N, Wilson bars, fitted logistic.
     pub fn chart_success(&self, series: usize) -> Chart {
         let mut ch = Chart {
-            title: format!("P_succ(α), {}", self.series[series].label),
+            title: format!("P_succ(α), {}", self.arch_title()),
+            subtitle: self.settings(series),
             x_label: "α".into(),
             y_label: "P_succ".into(),
             y_range: Some((-0.02, 1.02)),
@@ -534,6 +591,7 @@ impl Analysis {
                 bars: Some(pts.iter().map(|r| (r.lo, r.hi)).collect()),
                 markers: true,
                 color: c,
+                shape: c,
                 ..Default::default()
             });
             if a.fit.alpha50.is_finite() {
@@ -554,12 +612,90 @@ impl Analysis {
         ch
     }
 
+    /// P_succ vs α of every series on one panel: one colour per series (algorithm), one marker shape per
+    /// N, Wilson bars, the fitted logistic; α_50 ± error in the legend, the budgets in the subtitle.
+    pub fn chart_all(&self) -> Chart {
+        let mut ch = Chart {
+            title: format!("P_succ(α), {}", self.arch_title()),
+            subtitle: (0..self.series.len())
+                .map(|s| self.settings(s))
+                .collect::<Vec<_>>()
+                .join("; "),
+            x_label: "α".into(),
+            y_label: "P_succ".into(),
+            y_range: Some((-0.02, 1.02)),
+            ..Default::default()
+        };
+        let (amin, amax) = self
+            .success
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), r| {
+                (l.min(r.alpha), h.max(r.alpha))
+            });
+        let mut ns: Vec<usize> = self.sizes.iter().map(|r| r.n).collect();
+        ns.sort_unstable();
+        ns.dedup();
+        let count = self.sizes.len();
+        for (i, size) in self.sizes.iter().enumerate() {
+            let s = size.series;
+            let shape = ns.iter().position(|&n| n == size.n).unwrap_or(0);
+            let pts: Vec<&SuccessRow> = self
+                .success
+                .iter()
+                .filter(|r| r.series == s && r.n == size.n)
+                .collect();
+            let dodge = (amax - amin) * 0.003 * (i as f64 - (count as f64 - 1.0) / 2.0);
+            let a = &size.alpha50;
+            let fitted = a.fit.alpha50.is_finite();
+            ch.series.push(Series {
+                label: if fitted {
+                    format!(
+                        "{} N={}: α_50={:.4}±{:.4}",
+                        self.series[s].label, size.n, a.fit.alpha50, a.err
+                    )
+                } else {
+                    format!("{} N={}", self.series[s].label, size.n)
+                },
+                points: pts.iter().map(|r| (r.alpha + dodge, r.p_succ)).collect(),
+                bars: Some(pts.iter().map(|r| (r.lo, r.hi)).collect()),
+                markers: true,
+                color: s,
+                shape,
+                ..Default::default()
+            });
+            if fitted {
+                let m = 200;
+                ch.series.push(Series {
+                    points: (0..=m)
+                        .map(|j| {
+                            let x = amin + (amax - amin) * j as f64 / m as f64;
+                            (x, a.fit.p(x))
+                        })
+                        .collect(),
+                    line: true,
+                    color: s,
+                    dashed: shape % 2 == 1,
+                    ..Default::default()
+                });
+            }
+        }
+        ch
+    }
+
     /// α_50 vs N^(−ν) (ν = --nu on the axis) with the finite-size fit of every series.
     pub fn chart_fss(&self) -> Chart {
         let nu = self.options.nu;
         let mut ch = Chart {
-            title: "finite-size scaling of α_50".into(),
-            x_label: format!("N^(−{nu})"),
+            title: format!("finite-size scaling of α_50, {}", self.arch_title()),
+            subtitle: (0..self.series.len())
+                .map(|s| self.settings(s))
+                .collect::<Vec<_>>()
+                .join("; "),
+            x_label: if nu == 0.5 {
+                "N^(−1/2)".to_string()
+            } else {
+                format!("N^(−{nu})")
+            },
             y_label: "α_50(N)".into(),
             ..Default::default()
         };
@@ -662,9 +798,14 @@ impl Analysis {
     pub fn chart_tts(&self, seconds: bool) -> Option<Chart> {
         let mut ch = Chart {
             title: format!(
-                "median time to solution ({})",
-                if seconds { "seconds" } else { "sweeps" }
+                "median time to solution ({}), {}",
+                if seconds { "seconds" } else { "sweeps" },
+                self.arch_title()
             ),
+            subtitle: (0..self.series.len())
+                .map(|s| self.settings(s))
+                .collect::<Vec<_>>()
+                .join("; "),
             x_label: "N".into(),
             y_label: if seconds { "seconds" } else { "sweeps" }.into(),
             x_log: true,
@@ -684,12 +825,14 @@ impl Analysis {
                     continue;
                 }
                 ch.series.push(Series {
-                    label: format!("{} α={a}", info.label),
+                    label: format!("{} α={}", info.label, decimal(a)),
                     points: rows.iter().map(|(n, q)| (*n as f64, q.median)).collect(),
                     bars: Some(rows.iter().map(|(_, q)| (q.q1, q.q3)).collect()),
                     markers: true,
                     line: rows.len() > 1,
                     color: c,
+                    shape: s,
+                    ..Default::default()
                 });
                 c += 1;
             }
@@ -700,28 +843,31 @@ impl Analysis {
     /// Writes the tables and plots into `dir` (created if needed; see `run::output::write_out_dir`, which
     /// replaces only files densemc wrote); returns the paths.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        let mut files: Vec<(String, String)> = vec![
-            ("success.csv".into(), self.success_csv()),
-            ("alpha50.csv".into(), self.alpha50_csv()),
-            ("fss.csv".into(), self.fss_csv()),
-            ("summary.md".into(), self.markdown()),
+        let mut files: Vec<(String, Vec<u8>)> = vec![
+            ("success.csv".into(), self.success_csv().into()),
+            ("alpha50.csv".into(), self.alpha50_csv().into()),
+            ("fss.csv".into(), self.fss_csv().into()),
+            ("summary.md".into(), self.markdown().into()),
         ];
         let mut charts: Vec<(String, Chart)> = (0..self.series.len())
             .map(|s| {
                 (
-                    format!("p_succ_{}.svg", self.series[s].label),
+                    format!("p_succ_{}", self.series[s].label),
                     self.chart_success(s),
                 )
             })
             .collect();
-        charts.push(("alpha50_fss.svg".into(), self.chart_fss()));
-        for (secs, name) in [(false, "tts_sweeps.svg"), (true, "tts_seconds.svg")] {
+        if self.series.len() > 1 {
+            charts.push(("p_succ_all".into(), self.chart_all()));
+        }
+        charts.push(("alpha50_fss".into(), self.chart_fss()));
+        for (secs, name) in [(false, "tts_sweeps"), (true, "tts_seconds")] {
             if let Some(c) = self.chart_tts(secs) {
                 charts.push((name.into(), c));
             }
         }
         for (name, c) in charts {
-            files.push((name, plot::svg(&c)?));
+            files.extend(plot::figure_files(&name, &c)?);
         }
         write_out_dir(dir, &files)
     }

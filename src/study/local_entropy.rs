@@ -12,6 +12,7 @@
 //! The γ grid is run from the largest γ down (each point starts where the previous one ended).
 
 use super::plot::{self, Chart, Series};
+use super::table::{decimal, num, Csv};
 use crate::bits::{Kernels, Lane};
 use crate::bp::{self, entropy::binary_entropy, exact, EntropyParams};
 use crate::error::{Error, Result};
@@ -388,38 +389,51 @@ impl Curve {
 
     /// `local_entropy.csv`: one row per γ point (gamma, phi, q, q_se, d, s, upper_bound, converged).
     pub fn csv(&self) -> String {
-        let mut s = String::from("gamma,phi,q,q_se,d,s,upper_bound,converged\n");
+        let mut t = Csv::new(&[
+            "gamma",
+            "phi",
+            "q",
+            "q_se",
+            "d",
+            "s",
+            "upper_bound",
+            "converged",
+        ]);
         for p in &self.points {
-            let _ = writeln!(
-                s,
-                "{},{},{},{},{},{},{},{}",
-                p.gamma,
-                p.phi,
-                p.q,
-                p.q_se,
-                p.d,
-                p.s,
-                binary_entropy(p.d),
-                p.converged
-            );
+            t.row([
+                decimal(p.gamma),
+                num(p.phi),
+                num(p.q),
+                num(p.q_se),
+                num(p.d),
+                num(p.s),
+                num(binary_entropy(p.d)),
+                p.converged.to_string(),
+            ]);
         }
-        s
+        t.finish()
     }
 
     /// `local_entropy_counts.csv` (exact only): k, d, count, s, upper_bound.
     pub fn counts_csv(&self) -> Option<String> {
         let c = self.counts.as_ref()?;
-        let mut s = String::from("k,d,count,s,upper_bound\n");
+        let mut t = Csv::new(&["k", "d", "count", "s", "upper_bound"]);
         for (k, &ck) in c.iter().enumerate() {
             let d = k as f64 / self.n as f64;
             let sk = if ck > 0 {
-                ((ck as f64).ln() / self.n as f64).to_string()
+                num((ck as f64).ln() / self.n as f64)
             } else {
                 String::new()
             };
-            let _ = writeln!(s, "{k},{d},{ck},{sk},{}", binary_entropy(d));
+            t.row([
+                k.to_string(),
+                num(d),
+                ck.to_string(),
+                sk,
+                num(binary_entropy(d)),
+            ]);
         }
-        Some(s)
+        Some(t.finish())
     }
 
     /// The text table printed by the command.
@@ -527,11 +541,11 @@ impl Curve {
 
     /// Writes the CSV file(s) and `local_entropy.svg` into `dir` (created if needed); returns the paths.
     pub fn write(&self, dir: &Path, theory: Option<(&str, &[(f64, f64)])>) -> Result<Vec<PathBuf>> {
-        let mut files = vec![("local_entropy.csv".to_string(), self.csv())];
+        let mut files = vec![("local_entropy.csv".to_string(), self.csv().into_bytes())];
         if let Some(c) = self.counts_csv() {
-            files.push(("local_entropy_counts.csv".into(), c));
+            files.push(("local_entropy_counts.csv".into(), c.into_bytes()));
         }
-        files.push(("local_entropy.svg".into(), plot::svg(&self.chart(theory))?));
+        files.extend(plot::figure_files("local_entropy", &self.chart(theory))?);
         write_out_dir(dir, &files)
     }
 }

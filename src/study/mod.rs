@@ -12,3 +12,4 @@ pub mod overlaps;
 pub mod plot;
 pub mod robustness;
 pub mod stats;
+pub mod table;

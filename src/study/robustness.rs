@@ -12,12 +12,15 @@
 use super::overlaps;
 use super::plot::{self, Chart, Series};
 use super::stats::mean_se;
+use super::table::{decimal, num, Csv};
 use crate::bits::{valid_mask, Kernels};
 use crate::error::{Error, Result};
 use crate::instance::Instance;
 use crate::model::fast;
+use crate::names::Named;
 use crate::rng::{self, Rng};
 use crate::run::output::write_out_dir;
+use crate::run::records::TaskRecord;
 use crate::weights::Weights;
 use rand_core::RngCore;
 use rayon::prelude::*;
@@ -43,6 +46,15 @@ pub struct ResultWeights {
 /// Reads a `solve` result JSON (`weights`, optional `centre.weights`) or a bare `+`/`-` weights file for
 /// `inst`; a JSON whose `instance.checksum` names another instance is refused.
 pub fn read_result(path: &Path, inst: &Instance) -> Result<ResultWeights> {
+    read_weights(path, inst, true)
+}
+
+/// As [`read_result`], but a result record found on another instance is read too (`eval --force`).
+pub fn read_result_unchecked(path: &Path, inst: &Instance) -> Result<ResultWeights> {
+    read_weights(path, inst, false)
+}
+
+fn read_weights(path: &Path, inst: &Instance, check: bool) -> Result<ResultWeights> {
     let n = inst.n();
     let text = crate::fsio::read_text_bounded(path, Weights::file_limit(n), "a weights file")?;
     let what = path.display().to_string();
@@ -54,7 +66,11 @@ pub fn read_result(path: &Path, inst: &Instance) -> Result<ResultWeights> {
     }
     let v: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| Error::at(path, Some(e.line()), format!("not valid JSON: {e}")))?;
-    if let Some(c) = v.pointer("/instance/checksum").and_then(|c| c.as_str()) {
+    if let Some(c) = v
+        .pointer("/instance/checksum")
+        .and_then(|c| c.as_str())
+        .filter(|_| check)
+    {
         let own = format!("{:016x}", inst.checksum());
         if c != own {
             return Err(Error::at(
@@ -76,6 +92,89 @@ pub fn read_result(path: &Path, inst: &Instance) -> Result<ResultWeights> {
         weights: Weights::parse_pm(w, n, &what)?,
         centre,
     })
+}
+
+/// One solved task of a sweep (`robustness --from-sweep`): its instance, regenerated from the record's
+/// architecture, α and seed, and its recorded weights (`sweep --keep-weights`) with the centre's when present,
+/// labelled `solution` and `centre`.
+#[derive(Clone, Debug)]
+pub struct SweepTask {
+    pub record: TaskRecord,
+    pub instance: Instance,
+    pub subjects: Vec<Subject>,
+}
+
+/// The solved tasks of sweep results, in their order; `centre`: include the RSA centre when recorded.
+pub fn sweep_tasks(records: &[TaskRecord], centre: bool) -> Result<Vec<SweepTask>> {
+    let mut out = Vec::new();
+    for r in records.iter().filter(|r| r.solved) {
+        let what = format!(
+            "the sweep task N={} α={} sample {} {}",
+            r.n,
+            r.alpha,
+            r.sample,
+            r.algo.name()
+        );
+        let w = r.weights.as_deref().ok_or_else(|| {
+            Error::input(format!(
+                "{what} has no recorded weights: run the sweep with --keep-weights"
+            ))
+        })?;
+        let arch = crate::model::Arch::new(r.n, r.k, r.activation)?;
+        let (instance, _) = crate::model::generate(arch, r.alpha, r.seed, r.teacher)?;
+        let mut subjects = vec![Subject {
+            label: "solution".into(),
+            weights: Weights::parse_pm(w, r.n, &what)?,
+        }];
+        if let Some(c) = r.centre_weights.as_deref().filter(|_| centre) {
+            subjects.push(Subject {
+                label: "centre".into(),
+                weights: Weights::parse_pm(c, r.n, &format!("{what} (centre)"))?,
+            });
+        }
+        out.push(SweepTask {
+            record: r.clone(),
+            instance,
+            subjects,
+        });
+    }
+    if out.is_empty() {
+        return Err(Error::input("the sweep results hold no solved task"));
+    }
+    Ok(out)
+}
+
+/// `robustness.csv` of `robustness --from-sweep`: one row per (task, subject, kind, p), the task named by
+/// algo, n, alpha, sample and seed.
+pub fn sweep_csv(tasks: &[(&SweepTask, &Report)]) -> String {
+    let mut t = Csv::new(&[
+        "algo", "n", "alpha", "sample", "seed", "subject", "errors", "kind", "p", "mean", "se",
+        "draws",
+    ]);
+    for (task, rep) in tasks {
+        let r = &task.record;
+        for (kind, curves) in [("weights", &rep.weights), ("inputs", &rep.inputs)] {
+            for ((l, c), e) in rep.labels.iter().zip(curves).zip(&rep.errors) {
+                for pt in c {
+                    t.row([
+                        r.algo.name().to_string(),
+                        r.n.to_string(),
+                        decimal(r.alpha),
+                        r.sample.to_string(),
+                        r.seed.to_string(),
+                        l.clone(),
+                        e.to_string(),
+                        kind.to_string(),
+                        decimal(pt.p),
+                        num(pt.mean),
+                        num(pt.se),
+                        rep.draws.to_string(),
+                    ]);
+                }
+            }
+        }
+    }
+    t.finish()
 }
 
 /// Checks a p grid: values in [0, 1].
@@ -216,15 +315,6 @@ fn transpose(per_p: Vec<Vec<Point>>, subjects: usize) -> Vec<Vec<Point>> {
         .collect()
 }
 
-/// A label as a CSV field: quoted (with `"` doubled) when it holds a comma, a quote or a line break.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// A weight vector under study, with its label in tables and plots.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Subject {
@@ -298,45 +388,47 @@ pub fn measure(
 impl Report {
     /// `robustness.csv`: label, kind (weights = δE(p), inputs), p, mean, se, draws.
     pub fn csv(&self) -> String {
-        let mut s = String::from("label,kind,p,mean,se,draws\n");
+        let mut t = Csv::new(&["label", "kind", "p", "mean", "se", "draws"]);
         for (kind, curves) in [("weights", &self.weights), ("inputs", &self.inputs)] {
             for (l, c) in self.labels.iter().zip(curves) {
-                let l = csv_field(l);
                 for pt in c {
-                    let _ = writeln!(
-                        s,
-                        "{l},{kind},{},{},{},{}",
-                        pt.p, pt.mean, pt.se, self.draws
-                    );
+                    t.row([
+                        l.clone(),
+                        kind.to_string(),
+                        decimal(pt.p),
+                        num(pt.mean),
+                        num(pt.se),
+                        self.draws.to_string(),
+                    ]);
                 }
             }
         }
-        s
+        t.finish()
     }
 
     /// `distances.csv`: the matrix of d, with labels.
     pub fn distances_csv(&self) -> String {
-        let labels: Vec<String> = self.labels.iter().map(|l| csv_field(l)).collect();
-        let mut s = format!("label,{}\n", labels.join(","));
-        for (l, row) in labels.iter().zip(&self.distances) {
-            let cells: Vec<String> = row.iter().map(|d| d.to_string()).collect();
-            let _ = writeln!(s, "{l},{}", cells.join(","));
+        let header: Vec<&str> = std::iter::once("label")
+            .chain(self.labels.iter().map(String::as_str))
+            .collect();
+        let mut t = Csv::new(&header);
+        for (l, row) in self.labels.iter().zip(&self.distances) {
+            t.row(std::iter::once(l.clone()).chain(row.iter().map(|d| num(*d))));
         }
-        s
+        t.finish()
     }
 
     /// `hidden_overlaps.csv`: label, l, m, q_lm.
     pub fn hidden_csv(&self) -> String {
-        let mut s = String::from("label,l,m,q\n");
+        let mut t = Csv::new(&["label", "l", "m", "q"]);
         for (lab, q) in self.labels.iter().zip(&self.hidden) {
-            let lab = csv_field(lab);
             for (l, row) in q.iter().enumerate() {
                 for (m, v) in row.iter().enumerate() {
-                    let _ = writeln!(s, "{lab},{l},{m},{v}");
+                    t.row([lab.clone(), l.to_string(), m.to_string(), num(*v)]);
                 }
             }
         }
-        s
+        t.finish()
     }
 
     /// The compact text table printed by the command.
@@ -438,6 +530,8 @@ impl Report {
                     markers: c.len() < 30,
                     line: true,
                     color: i,
+                    shape: i,
+                    ..Default::default()
                 })
                 .collect(),
             ..Default::default()
@@ -446,18 +540,15 @@ impl Report {
 
     /// Writes the CSV files and the two charts into `dir` (created if needed), atomically; returns the paths.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        let mut files = vec![
-            ("robustness.csv".to_string(), self.csv()),
-            ("distances.csv".into(), self.distances_csv()),
+        let mut files: Vec<(String, Vec<u8>)> = vec![
+            ("robustness.csv".to_string(), self.csv().into()),
+            ("distances.csv".into(), self.distances_csv().into()),
         ];
         if !self.hidden.is_empty() {
-            files.push(("hidden_overlaps.csv".into(), self.hidden_csv()));
+            files.push(("hidden_overlaps.csv".into(), self.hidden_csv().into()));
         }
-        for (name, inputs) in [
-            ("robustness_weights.svg", false),
-            ("robustness_inputs.svg", true),
-        ] {
-            files.push((name.into(), plot::svg(&self.chart(inputs))?));
+        for (name, inputs) in [("robustness_weights", false), ("robustness_inputs", true)] {
+            files.extend(plot::figure_files(name, &self.chart(inputs))?);
         }
         write_out_dir(dir, &files)
     }
