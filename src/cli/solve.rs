@@ -45,6 +45,10 @@ pub struct Args {
     /// No progress bar
     #[arg(long, short)]
     pub quiet: bool,
+    /// Teacher–student instances: M, the fresh patterns from the teacher the generalization error ε_g is
+    /// measured on (beside the overlap R), for the weights, the centre and each replica
+    #[arg(long, value_name = "M", default_value_t = densemc::model::teacher::TEST_PATTERNS)]
+    pub test_patterns: usize,
     /// Keep a checkpoint of the run here (atomically replaced); SIGTERM or SIGUSR1 then write it and exit
     /// with code 75, and `--resume FILE` continues the run bit-identically
     #[arg(long, value_name = "FILE")]
@@ -278,7 +282,14 @@ pub fn bp_flags(e: Error) -> Error {
 
 /// The flags `--resume` takes besides the outputs: they do not change the run (or change only its budget).
 const RESUME_APPLIES: [&str; 4] = ["max_sweeps", "checkpoint_every", "threads", "instance"];
-const OUTPUTS: [&str; 5] = ["resume", "out", "log", "checkpoint", "quiet"];
+const OUTPUTS: [&str; 6] = [
+    "resume",
+    "out",
+    "log",
+    "checkpoint",
+    "quiet",
+    "test_patterns",
+];
 
 /// The checkpoint and its configuration with the flags `given` on the command line applied (those of
 /// [`RESUME_APPLIES`]); any other flag would change the run and is refused.
@@ -373,6 +384,11 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
                 )));
             }
         }
+    }
+    if a.test_patterns == 0 {
+        return Err(Error::input(
+            "--test-patterns 0: ε_g needs at least one fresh pattern",
+        ));
     }
     let ckpt_path = a.checkpoint.clone().or_else(|| a.resume.clone());
     let stop_flag = Arc::new(AtomicBool::new(false));
@@ -479,8 +495,15 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
         );
         std::process::exit(EXIT_CHECKPOINTED);
     }
+    let generalization = densemc::run::records::generalization(&inst, &report, a.test_patterns)?;
     if let Some(p) = &a.out {
-        output::write_json_or_rescue(p, &report)?;
+        output::write_json_or_rescue(
+            p,
+            &Written {
+                report: &report,
+                generalization: generalization.as_ref(),
+            },
+        )?;
     }
     let by = match report.found {
         Some(densemc::mc::Found::Centre) => "the centre".to_string(),
@@ -520,5 +543,27 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
                 .map_or("-".to_string(), |c| c.errors.to_string())
         );
     }
+    if let Some(g) = &generalization {
+        outln!(
+            "teacher: R = {:.4}, ε_g = {:.4} on {} fresh patterns{}",
+            g.overlap,
+            g.error,
+            g.test_patterns,
+            match (g.centre_overlap, g.centre_error) {
+                (Some(r), Some(e)) => format!("; centre R = {r:.4}, ε_g = {e:.4}"),
+                _ => String::new(),
+            }
+        );
+    }
     Ok(())
+}
+
+/// The result record as written: the solver's report and, for a teacher–student instance, how its
+/// weights generalize.
+#[derive(serde::Serialize)]
+struct Written<'r> {
+    #[serde(flatten)]
+    report: &'r densemc::solve::Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    generalization: Option<&'r densemc::model::teacher::Generalization>,
 }

@@ -3,7 +3,7 @@
 
 use super::journal::Journal;
 use super::plan::{Plan, Task};
-use super::records::TaskRecord;
+use super::records::{generalization, TaskRecord};
 use crate::error::{Error, Result};
 use crate::model;
 use crate::model::Arch;
@@ -18,6 +18,7 @@ pub fn run_task(plan: &Plan, t: &Task, keep_weights: bool) -> Result<TaskRecord>
     cfg.seed = t.seed;
     cfg.threads = 1;
     let r = solve(&inst, None, &cfg, &mut |_| true)?;
+    let generalization = generalization(&inst, &r, plan.test_patterns)?;
     Ok(TaskRecord {
         sweep: plan.sweep_hash(),
         params: plan.params_hash(),
@@ -50,6 +51,7 @@ pub fn run_task(plan: &Plan, t: &Task, keep_weights: bool) -> Result<TaskRecord>
             None
         },
         shard: None,
+        generalization,
     })
 }
 
