@@ -104,7 +104,9 @@ impl InstanceArgs {
     pub fn load(&self, seed: u64) -> Result<(Instance, Option<String>)> {
         match (&self.instance, self.n, self.alpha) {
             (Some(p), _, _) => Ok((
-                read_instance(p, self.labels.as_deref(), &self.arch)?,
+                read_instance(p, self.labels.as_deref(), || {
+                    Ok((self.arch.k, self.arch.activation()?))
+                })?,
                 Some(p.display().to_string()),
             )),
             (None, Some(n), Some(alpha)) => {
@@ -121,15 +123,52 @@ impl InstanceArgs {
     }
 }
 
+/// How a numpy instance file is read by the commands that take an instance file and nothing to generate
+/// one (eval, info, robustness, local-entropy): its labels and its architecture.
+#[derive(clap::Args, Clone, Debug)]
+pub struct NumpyArgs {
+    /// With a .npy --instance of ξ (shape P × inputs): the labels σ, a .npy of shape (P,)
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
+    /// numpy instances: K, the number of hidden units
+    #[arg(long = "k", value_name = "K", default_value_t = 1)]
+    pub k: usize,
+    /// numpy instances: the hidden units (perceptron, sign, relu)
+    #[arg(long, value_parser = named::<Activation>(), default_value_t = Activation::Perceptron)]
+    pub activation: Activation,
+    /// numpy instances, with --activation sign: the fully connected committee (ξ has n = N/K columns)
+    #[arg(long)]
+    pub fully_connected: bool,
+}
+
+impl NumpyArgs {
+    /// Reads the instance file `path` ([`read_instance`]).
+    pub fn read(&self, path: &Path) -> Result<Instance> {
+        read_instance(path, self.labels.as_deref(), || {
+            let a = if self.fully_connected {
+                self.activation.fully_connected()?
+            } else {
+                self.activation
+            };
+            Ok((self.k, a))
+        })
+    }
+}
+
 /// Reads an instance file: text or binary as [`Instance::read`]; a numpy `.npz`, or a `.npy` of ξ with
-/// `labels`, with the architecture of `arch` (the flags --k, --activation, --fully-connected). A teacher
-/// kept in the file must label every pattern.
-pub fn read_instance(path: &Path, labels: Option<&Path>, arch: &ArchArgs) -> Result<Instance> {
+/// `labels`, with the architecture (K, activation) that `arch` gives (from the flags --k, --activation,
+/// --fully-connected). A teacher kept in the file must label every pattern.
+pub fn read_instance(
+    path: &Path,
+    labels: Option<&Path>,
+    arch: impl FnOnce() -> Result<(usize, Activation)>,
+) -> Result<Instance> {
     use std::io::Read;
     let mut head = Vec::new();
-    if let Ok(f) = std::fs::File::open(path) {
-        let _ = f.take(8).read_to_end(&mut head);
-    }
+    let f =
+        std::fs::File::open(path).map_err(|e| Error::io(path, "cannot open the instance", e))?;
+    let _ = f.take(8).read_to_end(&mut head);
+    let is_numpy = densemc::instance::npy::is_numpy(&head);
     let inst = if head.starts_with(densemc::instance::npy::NPY_MAGIC) {
         let labels = labels.ok_or_else(|| {
             Error::input(format!(
@@ -137,14 +176,16 @@ pub fn read_instance(path: &Path, labels: Option<&Path>, arch: &ArchArgs) -> Res
                 path.display()
             ))
         })?;
-        densemc::instance::read_npy(path, labels, arch.k, arch.activation()?)?
-    } else if densemc::instance::npy::is_numpy(&head) {
+        let (k, a) = arch()?;
+        densemc::instance::read_npy(path, labels, k, a)?
+    } else if is_numpy {
         if labels.is_some() {
             return Err(Error::input(
                 "--labels is for a .npy of ξ: an .npz holds its labels as the array sigma",
             ));
         }
-        densemc::instance::read_npz(path, arch.k, arch.activation()?)?
+        let (k, a) = arch()?;
+        densemc::instance::read_npz(path, k, a)?
     } else {
         if labels.is_some() {
             return Err(Error::input(
@@ -153,6 +194,13 @@ pub fn read_instance(path: &Path, labels: Option<&Path>, arch: &ArchArgs) -> Res
         }
         Instance::read(path)?
     };
-    model::teacher::check(&inst).map_err(|e| Error::at(path, None, e))?;
+    model::teacher::check(&inst).map_err(|e| {
+        let hint = if is_numpy {
+            " (numpy files take the architecture from --k/--activation: are they right?)"
+        } else {
+            ""
+        };
+        Error::at(path, None, format!("{e}{hint}"))
+    })?;
     Ok(inst)
 }

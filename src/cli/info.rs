@@ -1,4 +1,4 @@
-use super::args::{read_instance, ArchArgs};
+use super::args::NumpyArgs;
 use densemc::bits::{Kernels, Path};
 use densemc::{fsio, Result};
 use std::path::PathBuf;
@@ -9,15 +9,12 @@ pub struct Args {
     /// from --k/--activation)
     #[arg(long)]
     pub instance: PathBuf,
-    /// With a .npy --instance of ξ: the labels σ, a .npy of shape (P,)
-    #[arg(long, value_name = "FILE")]
-    pub labels: Option<PathBuf>,
     #[command(flatten)]
-    pub arch: ArchArgs,
+    pub numpy: NumpyArgs,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let inst = read_instance(&a.instance, a.labels.as_deref(), &a.arch)?;
+    let inst = a.numpy.read(&a.instance)?;
     outln!("file        {}", a.instance.display());
     outln!("activation  {}", inst.activation());
     outln!("N           {}", inst.n());

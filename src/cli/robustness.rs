@@ -1,4 +1,3 @@
-use densemc::instance::Instance;
 use densemc::study::grid::parse_f64_grid;
 use densemc::study::robustness::{check_grid, measure, read_result, Subject};
 use densemc::{Error, Result};
@@ -10,6 +9,8 @@ pub struct Args {
     /// The instance the weights were found on
     #[arg(long)]
     pub instance: PathBuf,
+    #[command(flatten)]
+    pub numpy: super::args::NumpyArgs,
     /// Result JSON of `densemc solve` (or a bare +/- weights file); repeat for several. An RSA result's
     /// centre is measured too
     #[arg(long = "weights", value_name = "FILE", required = true)]
@@ -53,7 +54,7 @@ pub fn run(a: Args) -> Result<()> {
     if let Some(d) = &a.out_dir {
         densemc::run::output::check_out_dir(d, "--out-dir")?;
     }
-    let inst = Instance::read(&a.instance)?;
+    let inst = a.numpy.read(&a.instance)?;
     let mut subjects = Vec::new();
     for (i, path) in a.weights.iter().enumerate() {
         let r = read_result(path, &inst)?;

@@ -385,6 +385,11 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
             }
         }
     }
+    if a.checkpoint.is_some() && a.instance.labels.is_some() {
+        return Err(Error::input(
+            "--checkpoint with --labels: a checkpoint keeps one instance file; put ξ and σ in one .npz (arrays xi, sigma) to checkpoint the run",
+        ));
+    }
     if a.test_patterns == 0 {
         return Err(Error::input(
             "--test-patterns 0: ε_g needs at least one fresh pattern",

@@ -300,6 +300,21 @@ impl Instance {
         }
     }
 
+    /// [`read`](Self::read), and an `.npz` read with K units of `activation` ([`read_npz`]): what a
+    /// checkpoint, which records the architecture, reads its instance file with.
+    pub fn read_as(path: &Path, k: usize, activation: Activation) -> Result<Instance> {
+        use std::io::Read;
+        let mut head = Vec::new();
+        if let Ok(f) = std::fs::File::open(path) {
+            let _ = f.take(8).read_to_end(&mut head);
+        }
+        if head.starts_with(b"PK") {
+            read_npz(path, k, activation)
+        } else {
+            Self::read(path)
+        }
+    }
+
     /// Writes an instance atomically in the given format.
     pub fn write(&self, path: &Path, format: Format) -> Result<()> {
         match format {
