@@ -178,7 +178,7 @@ pub fn read_instance(
         })?;
         let (k, a) = arch()?;
         densemc::instance::read_npy(path, labels, k, a)?
-    } else if is_numpy {
+    } else if densemc::instance::npy::is_npz(&head) {
         if labels.is_some() {
             return Err(Error::input(
                 "--labels is for a .npy of ξ: an .npz holds its labels as the array sigma",

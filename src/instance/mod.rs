@@ -308,7 +308,7 @@ impl Instance {
         if let Ok(f) = std::fs::File::open(path) {
             let _ = f.take(8).read_to_end(&mut head);
         }
-        if head.starts_with(b"PK") {
+        if npy::is_npz(&head) {
             read_npz(path, k, activation)
         } else {
             Self::read(path)

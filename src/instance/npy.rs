@@ -38,7 +38,12 @@ const HEADER_MAX: usize = 1 << 16;
 
 /// Whether a file starting with `head` is a numpy file (`.npy` or `.npz`).
 pub fn is_numpy(head: &[u8]) -> bool {
-    head.starts_with(NPY_MAGIC) || head.starts_with(ZIP_MAGIC)
+    head.starts_with(NPY_MAGIC) || is_npz(head)
+}
+
+/// Whether a file starting with `head` is a zip archive (an `.npz`).
+pub fn is_npz(head: &[u8]) -> bool {
+    head.starts_with(ZIP_MAGIC)
 }
 
 /// The element types accepted.
@@ -468,7 +473,7 @@ fn read_xi<R: Read>(
     };
     check_len(&h, len, what)?;
     let n = if activation.is_fully_connected() {
-        inputs.checked_mul(k).unwrap_or(usize::MAX)
+        inputs.saturating_mul(k)
     } else {
         inputs
     };
