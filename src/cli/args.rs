@@ -128,8 +128,8 @@ impl InstanceArgs {
 #[derive(clap::Args, Clone, Debug)]
 pub struct NumpyArgs {
     /// With a .npy --instance of ξ (shape P × inputs): the labels σ, a .npy of shape (P,)
-    #[arg(long, value_name = "FILE")]
-    pub labels: Option<PathBuf>,
+    #[arg(long = "labels", value_name = "FILE")]
+    pub sigma: Option<PathBuf>,
     /// numpy instances: K, the number of hidden units
     #[arg(long = "k", value_name = "K", default_value_t = 1)]
     pub k: usize,
@@ -144,7 +144,7 @@ pub struct NumpyArgs {
 impl NumpyArgs {
     /// Reads the instance file `path` ([`read_instance`]).
     pub fn read(&self, path: &Path) -> Result<Instance> {
-        read_instance(path, self.labels.as_deref(), || {
+        read_instance(path, self.sigma.as_deref(), || {
             let a = if self.fully_connected {
                 self.activation.fully_connected()?
             } else {
@@ -164,10 +164,16 @@ pub fn read_instance(
     arch: impl FnOnce() -> Result<(usize, Activation)>,
 ) -> Result<Instance> {
     use std::io::Read;
+    // Only a regular file is looked at first: a pipe is opened once, by the reader. (numpy files are read
+    // from regular files; Instance::read names one that comes through a pipe.)
     let mut head = Vec::new();
-    let f =
-        std::fs::File::open(path).map_err(|e| Error::io(path, "cannot open the instance", e))?;
-    let _ = f.take(8).read_to_end(&mut head);
+    let meta =
+        std::fs::metadata(path).map_err(|e| Error::io(path, "cannot open the instance", e))?;
+    if meta.is_file() {
+        let f = std::fs::File::open(path)
+            .map_err(|e| Error::io(path, "cannot open the instance", e))?;
+        let _ = f.take(8).read_to_end(&mut head);
+    }
     let is_numpy = densemc::instance::npy::is_numpy(&head);
     let inst = if head.starts_with(densemc::instance::npy::NPY_MAGIC) {
         let labels = labels.ok_or_else(|| {

@@ -56,16 +56,16 @@ pub fn run(a: Args) -> Result<()> {
         });
     inst.write(&a.out, format)?;
     outln!(
-        "wrote {} ({} format, {arch} P={p} α={:.4} checksum {:016x}{})",
+        "wrote {} ({} format{}, {arch} P={p} α={:.4} checksum {:016x})",
         a.out.display(),
         format.name(),
-        inst.alpha(),
-        inst.checksum(),
         if inst.teacher().is_some() {
-            ", with its teacher"
+            " with the teacher"
         } else {
             ""
-        }
+        },
+        inst.alpha(),
+        inst.checksum()
     );
     Ok(())
 }

@@ -304,9 +304,12 @@ impl Instance {
     /// checkpoint, which records the architecture, reads its instance file with.
     pub fn read_as(path: &Path, k: usize, activation: Activation) -> Result<Instance> {
         use std::io::Read;
+        // A pipe is not looked at first: it is opened once, by the reader.
         let mut head = Vec::new();
-        if let Ok(f) = std::fs::File::open(path) {
-            let _ = f.take(8).read_to_end(&mut head);
+        if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            if let Ok(f) = std::fs::File::open(path) {
+                let _ = f.take(8).read_to_end(&mut head);
+            }
         }
         if npy::is_npz(&head) {
             read_npz(path, k, activation)
