@@ -143,6 +143,7 @@ fn plan(ns: Vec<usize>, alphas: Vec<f64>, samples: usize, algos: &[Algo]) -> Pla
         samples,
         searches: algos.iter().map(|&a| config(a)).collect(),
         seed: 1,
+        test_patterns: 0,
     }
 }
 

@@ -68,6 +68,7 @@ fn small_plan() -> Plan {
         samples: 3,
         searches: vec![config(Algo::Rsa, 150), config(Algo::Sa, 150)],
         seed: 11,
+        test_patterns: 0,
     }
 }
 

@@ -1,5 +1,4 @@
 use densemc::bits::Kernels;
-use densemc::instance::Instance;
 use densemc::study::robustness::{read_result, read_result_unchecked};
 use densemc::Error;
 use densemc::{model, Result};
@@ -10,6 +9,8 @@ pub struct Args {
     /// Instance file (text or binary)
     #[arg(long)]
     pub instance: PathBuf,
+    #[command(flatten)]
+    pub numpy: super::args::NumpyArgs,
     /// Weights W: a file holding N '+'/'-' characters, or a densemc result JSON
     #[arg(long)]
     pub weights: PathBuf,
@@ -22,7 +23,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let inst = Instance::read(&a.instance)?;
+    let inst = a.numpy.read(&a.instance)?;
     // A result record's instance checksum must be this instance's, unless --force.
     let w = if a.force {
         read_result_unchecked(&a.weights, &inst)?

@@ -1,5 +1,6 @@
 use super::args::{named, ArchArgs};
 use densemc::instance::{pattern_count, Format, Instance};
+use densemc::names::Named;
 use densemc::run::output::{check_outputs, Kind, Output};
 use densemc::{fsio, model, Result};
 use std::io::Write;
@@ -21,8 +22,8 @@ pub struct Args {
     /// Output file (written atomically)
     #[arg(long)]
     pub out: PathBuf,
-    /// File format: text (interchange) or binary (bit-packed, 8× smaller) [default: text up to N·P = 10⁸
-    /// entries (100 MB of text), binary above]
+    /// File format: text (interchange), binary (bit-packed, 8× smaller) or npz (numpy arrays xi, sigma and,
+    /// with --teacher, teacher) [default: text up to N·P = 10⁸ entries (100 MB of text), binary above]
     #[arg(long, value_parser = named::<Format>())]
     pub format: Option<Format>,
 }
@@ -55,12 +56,13 @@ pub fn run(a: Args) -> Result<()> {
         });
     inst.write(&a.out, format)?;
     outln!(
-        "wrote {} ({} format, {arch} P={p} α={:.4} checksum {:016x})",
+        "wrote {} ({} format{}, {arch} P={p} α={:.4} checksum {:016x})",
         a.out.display(),
-        if format == Format::Binary {
-            "binary"
+        format.name(),
+        if inst.teacher().is_some() {
+            " with the teacher"
         } else {
-            "text"
+            ""
         },
         inst.alpha(),
         inst.checksum()

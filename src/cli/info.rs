@@ -1,17 +1,20 @@
+use super::args::NumpyArgs;
 use densemc::bits::{Kernels, Path};
-use densemc::instance::Instance;
 use densemc::{fsio, Result};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Instance file (text or binary)
+    /// Instance file: text, binary, .npz, or a .npy of ξ with --labels (numpy files take the architecture
+    /// from --k/--activation)
     #[arg(long)]
     pub instance: PathBuf,
+    #[command(flatten)]
+    pub numpy: NumpyArgs,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let inst = Instance::read(&a.instance)?;
+    let inst = a.numpy.read(&a.instance)?;
     outln!("file        {}", a.instance.display());
     outln!("activation  {}", inst.activation());
     outln!("N           {}", inst.n());
@@ -30,6 +33,14 @@ pub fn run(a: Args) -> Result<()> {
         ),
         None => outln!("origin      unknown"),
     }
+    outln!(
+        "teacher     {}",
+        if inst.teacher().is_some() {
+            "kept (W*, checked to give every label)"
+        } else {
+            "none"
+        }
+    );
     outln!(
         "memory      {} bit-packed ({} bytes)",
         fsio::human_bytes(inst.memory_bytes()),

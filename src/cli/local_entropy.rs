@@ -1,6 +1,5 @@
 use crate::cli::args::named;
 use densemc::bp::{EntropyParams, FactorRule};
-use densemc::instance::Instance;
 use densemc::study::grid::parse_f64_grid;
 use densemc::study::local_entropy::{measure, McParams, Method, Params};
 use densemc::study::robustness::read_result;
@@ -15,6 +14,8 @@ pub struct Args {
     /// The instance the weights were found on
     #[arg(long)]
     pub instance: PathBuf,
+    #[command(flatten)]
+    pub numpy: super::args::NumpyArgs,
     /// Result JSON of `densemc solve` (or a bare +/- weights file): the reference W̃, a solution
     #[arg(long, value_name = "FILE")]
     pub weights: PathBuf,
@@ -57,7 +58,7 @@ pub fn run(a: Args) -> Result<()> {
         densemc::run::output::check_out_dir(d, "--out-dir")?;
         super::warn_png();
     }
-    let inst = Instance::read(&a.instance)?;
+    let inst = a.numpy.read(&a.instance)?;
     let r = read_result(&a.weights, &inst)?;
     let reference = if a.centre {
         r.centre.ok_or_else(|| {

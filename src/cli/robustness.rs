@@ -1,4 +1,3 @@
-use densemc::instance::Instance;
 use densemc::names::Named;
 use densemc::run::output::write_out_dir;
 use densemc::study::analyze::read_records;
@@ -16,6 +15,8 @@ pub struct Args {
     /// The instance the weights were found on
     #[arg(long, required_unless_present = "from_sweep")]
     pub instance: Option<PathBuf>,
+    #[command(flatten)]
+    pub numpy: super::args::NumpyArgs,
     /// Result JSON of `densemc solve` (or a bare +/- weights file); repeat for several. An RSA result's
     /// centre is measured too
     #[arg(
@@ -71,7 +72,9 @@ pub fn run(a: Args) -> Result<()> {
     if !a.from_sweep.is_empty() {
         return from_sweep(&a, &ps);
     }
-    let inst = Instance::read(a.instance.as_deref().expect("clap requires --instance"))?;
+    let inst = a
+        .numpy
+        .read(a.instance.as_deref().expect("clap requires --instance"))?;
     let mut subjects = Vec::new();
     for (i, path) in a.weights.iter().enumerate() {
         let r = read_result(path, &inst)?;

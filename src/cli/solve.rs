@@ -48,6 +48,10 @@ pub struct Args {
     /// Off a terminal (a batch job's log): one progress line on stderr every SECONDS
     #[arg(long, value_name = "SECONDS", default_value_t = super::progress::DEFAULT_EVERY)]
     pub progress_every: f64,
+    /// Teacher–student instances: M, the fresh patterns from the teacher the generalization error ε_g is
+    /// measured on (beside the overlap R), for the weights, the centre and each replica
+    #[arg(long, value_name = "M", default_value_t = densemc::model::teacher::TEST_PATTERNS)]
+    pub test_patterns: usize,
     /// Keep a checkpoint of the run here (atomically replaced); SIGTERM or SIGUSR1 then write it and exit
     /// with code 75, and `--resume FILE` continues the run bit-identically
     #[arg(long, value_name = "FILE")]
@@ -288,6 +292,7 @@ const OUTPUTS: [&str; 6] = [
     "checkpoint",
     "quiet",
     "progress_every",
+    "test_patterns",
 ];
 
 /// The checkpoint and its configuration with the flags `given` on the command line applied (those of
@@ -384,6 +389,16 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
                 )));
             }
         }
+    }
+    if a.checkpoint.is_some() && a.instance.labels.is_some() {
+        return Err(Error::input(
+            "--checkpoint with --labels: a checkpoint keeps one instance file; put ξ and σ in one .npz (arrays xi, sigma) to checkpoint the run",
+        ));
+    }
+    if a.test_patterns == 0 {
+        return Err(Error::input(
+            "--test-patterns 0: ε_g needs at least one fresh pattern",
+        ));
     }
     let ckpt_path = a.checkpoint.clone().or_else(|| a.resume.clone());
     let stop_flag = Arc::new(AtomicBool::new(false));
@@ -499,8 +514,15 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
         );
         std::process::exit(EXIT_CHECKPOINTED);
     }
+    let generalization = densemc::run::records::generalization(&inst, &report, a.test_patterns)?;
     if let Some(p) = &a.out {
-        output::write_json_or_rescue(p, &report)?;
+        output::write_json_or_rescue(
+            p,
+            &Written {
+                report: &report,
+                generalization: generalization.as_ref(),
+            },
+        )?;
     }
     let by = match report.found {
         Some(densemc::mc::Found::Centre) => "the centre".to_string(),
@@ -540,5 +562,27 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
                 .map_or("-".to_string(), |c| c.errors.to_string())
         );
     }
+    if let Some(g) = &generalization {
+        outln!(
+            "teacher: R = {:.4}, ε_g = {:.4} on {} fresh patterns{}",
+            g.overlap,
+            g.error,
+            g.test_patterns,
+            match (g.centre_overlap, g.centre_error) {
+                (Some(r), Some(e)) => format!("; centre R = {r:.4}, ε_g = {e:.4}"),
+                _ => String::new(),
+            }
+        );
+    }
     Ok(())
+}
+
+/// The result record as written: the solver's report and, for a teacher–student instance, how its
+/// weights generalize.
+#[derive(serde::Serialize)]
+struct Written<'r> {
+    #[serde(flatten)]
+    report: &'r densemc::solve::Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    generalization: Option<&'r densemc::model::teacher::Generalization>,
 }

@@ -46,6 +46,10 @@ pub struct Args {
     /// Also record the weights W (and the RSA centre's) in every line
     #[arg(long)]
     pub keep_weights: bool,
+    /// With --teacher: M, the fresh patterns from the teacher each line's generalization error ε_g is
+    /// measured on (beside the overlap R)
+    #[arg(long, value_name = "M", default_value_t = densemc::model::teacher::TEST_PATTERNS)]
+    pub test_patterns: usize,
     /// No progress bar (on a terminal) or progress lines (off one)
     #[arg(long, short)]
     pub quiet: bool,
@@ -96,8 +100,14 @@ pub fn run(a: Args) -> Result<()> {
         samples: a.samples,
         searches,
         seed: a.seed,
+        test_patterns: a.test_patterns,
     };
     plan.validate(threads)?;
+    if a.arch.teacher && a.test_patterns == 0 {
+        return Err(densemc::Error::input(
+            "--test-patterns 0: ε_g needs at least one fresh pattern",
+        ));
+    }
     if let Some(m) = mpi.as_ref().filter(|m| !m.is_master()) {
         return m.work(&plan, threads, a.keep_weights);
     }

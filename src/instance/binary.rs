@@ -6,13 +6,17 @@
 //! | 4 | format version (1) |
 //! | 8, 8, 4 | N, P, K |
 //! | 1 | architecture: 0 perceptron, 1 sign, 2 relu (tree committees), 3 fully connected sign |
-//! | 1 | flags: bit 0 origin known, bit 1 teacher labels |
+//! | 1 | flags: bit 0 origin known, bit 1 teacher labels, bit 2 teacher weights stored |
 //! | 2 | zero |
 //! | 8, 8 | α (f64) and seed of the generator (zero when unknown) |
 //! | I·⌈P/64⌉·8 | the columns ξ_j of the I inputs, ⌈P/64⌉ words each, bit 1 = −1, bits past P zero |
 //! | ⌈P/64⌉·8 | the label plane σ |
 //! | 8 | checksum: `Instance::checksum` (XXH3-64 of the content) |
+//! | ⌈N/64⌉·8 | with flag bit 2: the teacher W* (bit 1 = −1, network order, bits past N zero) |
+//! | 8 | with flag bit 2: XXH3-64 of the teacher words |
 //!
+//! The teacher block comes after the checksum of the content, which does not cover it (the storage problem
+//! is ξ and σ): files without it are those of earlier versions, byte for byte.
 //! I, the inputs of a pattern, is N except for the fully connected committee (code 3), where it is
 //! n = N/K: every hidden unit sees the same n inputs. Files of codes 0–2 are those of earlier versions.
 
@@ -20,6 +24,7 @@ use super::{activation_code, activation_from_code, Instance, Origin};
 use crate::error::{Error, Result};
 use crate::fsio::write_atomic;
 use crate::model::Arch;
+use crate::weights::Weights;
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -37,7 +42,8 @@ pub fn write_binary(inst: &Instance, path: &Path) -> Result<()> {
         w.write_all(&(inst.p() as u64).to_le_bytes())?;
         w.write_all(&(inst.k() as u32).to_le_bytes())?;
         let o = inst.origin();
-        let flags = o.map_or(0u8, |o| 1 | (o.teacher as u8) << 1);
+        let flags =
+            o.map_or(0u8, |o| 1 | (o.teacher as u8) << 1) | (inst.teacher().is_some() as u8) << 2;
         w.write_all(&[activation_code(inst.activation()), flags, 0, 0])?;
         w.write_all(&o.map_or(0.0, |o| o.alpha).to_le_bytes())?;
         w.write_all(&o.map_or(0, |o| o.seed).to_le_bytes())?;
@@ -52,8 +58,24 @@ pub fn write_binary(inst: &Instance, path: &Path) -> Result<()> {
         for x in &inst.labels()[..pw] {
             w.write_all(&x.to_le_bytes())?;
         }
-        w.write_all(&inst.checksum().to_le_bytes())
+        w.write_all(&inst.checksum().to_le_bytes())?;
+        if let Some(t) = inst.teacher() {
+            let bytes = teacher_bytes(t);
+            w.write_all(&bytes)?;
+            w.write_all(&xxhash_rust::xxh3::xxh3_64(&bytes).to_le_bytes())?;
+        }
+        Ok(())
     })
+}
+
+/// The teacher block: the words of W*, little-endian, bits past N zero.
+fn teacher_bytes(t: &Weights) -> Vec<u8> {
+    let n = t.len();
+    let mut out = Vec::with_capacity(n.div_ceil(64) * 8);
+    for (j, &x) in t.words().iter().enumerate().take(n.div_ceil(64)) {
+        out.extend_from_slice(&(x & crate::bits::valid_mask(j, n)).to_le_bytes());
+    }
+    out
 }
 
 /// Reads the binary format from `r` (the file `path`, of `len` bytes when it is a regular file), checking
@@ -88,7 +110,12 @@ pub fn read_binary<R: Read>(mut r: R, len: Option<u64>, path: &Path) -> Result<I
     let p = usize::try_from(p).map_err(|_| bad(format!("field P={p} is too large")))?;
     let arch = Arch::new(n, k as usize, act).map_err(|e| bad(format!("header: {e}")))?;
     let pw = p.div_ceil(64) as u128;
-    let expect = HEADER_BYTES as u128 + (arch.inputs() as u128 + 1) * pw * 8 + 8;
+    let teacher_len = if flags & 4 == 4 {
+        n.div_ceil(64) as u128 * 8 + 8
+    } else {
+        0
+    };
+    let expect = HEADER_BYTES as u128 + (arch.inputs() as u128 + 1) * pw * 8 + 8 + teacher_len;
     if let Some(len) = len.filter(|&l| l as u128 != expect) {
         let what = if (len as u128) < expect {
             "truncated"
@@ -129,6 +156,28 @@ pub fn read_binary<R: Read>(mut r: R, len: Option<u64>, path: &Path) -> Result<I
     read_row(&mut r, inst.labels_mut())?;
     let mut c = [0u8; 8];
     r.read_exact(&mut c).map_err(truncated)?;
+    let teacher = if teacher_len > 0 {
+        let mut t = vec![0u8; teacher_len as usize];
+        r.read_exact(&mut t).map_err(truncated)?;
+        let (words, sum) = t.split_at(t.len() - 8);
+        if xxhash_rust::xxh3::xxh3_64(words).to_le_bytes() != sum {
+            return Err(bad(
+                "corrupt: the teacher block does not match its checksum".into(),
+            ));
+        }
+        let signs: Vec<i8> = (0..n)
+            .map(|i| 1 - 2 * ((words[i / 8] >> (i % 8)) & 1) as i8)
+            .collect();
+        let w = Weights::from_signs(&signs);
+        if teacher_bytes(&w) != words {
+            return Err(bad(format!(
+                "corrupt: bits past N={n} are set in the teacher block"
+            )));
+        }
+        Some(w)
+    } else {
+        None
+    };
     if len.is_none() && r.read(&mut [0u8]).map_err(truncated)? > 0 {
         return Err(bad(format!("too long: N={n}, P={p} need {expect} bytes")));
     }
@@ -143,5 +192,6 @@ pub fn read_binary<R: Read>(mut r: R, len: Option<u64>, path: &Path) -> Result<I
             "corrupt: checksum {got:016x} does not match the stored {want:016x}"
         )));
     }
+    inst.set_teacher(teacher)?;
     Ok(inst)
 }

@@ -9,16 +9,19 @@
 
 mod binary;
 mod generate;
+pub mod npy;
 mod text;
 
 pub use binary::{read_binary, write_binary, MAGIC};
 pub use generate::{generate_random, pattern_count};
+pub use npy::{read_npy, read_npz, write_npz};
 pub use text::{read_text, write_text};
 
 use crate::bits::{words_for_bits, AlignedWords};
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::model::{Activation, Arch};
+use crate::weights::Weights;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -41,6 +44,8 @@ pub struct Instance {
     cols: AlignedWords,
     labels: AlignedWords,
     origin: Option<Origin>,
+    /// W*, the teacher whose outputs are the labels, when known (teacher–student instances).
+    teacher: Option<Weights>,
 }
 
 /// On-disk/in-memory file format of an instance.
@@ -51,6 +56,8 @@ pub enum Format {
     Text,
     /// Bit-packed with a header and checksum: for large N.
     Binary,
+    /// A numpy `.npz` archive with the arrays `xi` (P × inputs), `sigma` (P) and `teacher` (N), int8 ±1.
+    Npz,
 }
 
 impl Instance {
@@ -91,6 +98,7 @@ impl Instance {
             cols,
             labels,
             origin: None,
+            teacher: None,
         })
     }
 
@@ -128,6 +136,24 @@ impl Instance {
     }
     pub fn set_origin(&mut self, o: Option<Origin>) {
         self.origin = o;
+    }
+    /// W*, the teacher that labelled the patterns, when the instance keeps it. It is not part of the
+    /// [`checksum`](Self::checksum): the storage problem is ξ and σ.
+    pub fn teacher(&self) -> Option<&Weights> {
+        self.teacher.as_ref()
+    }
+    /// Keeps (or drops) the teacher, refusing one whose length is not N. Whether it reproduces the labels
+    /// is checked by `model::teacher::check`.
+    pub fn set_teacher(&mut self, t: Option<Weights>) -> Result<()> {
+        if let Some(w) = t.as_ref().filter(|w| w.len() != self.arch.n) {
+            return Err(Error::input(format!(
+                "teacher: {} weights for an instance with N={}",
+                w.len(),
+                self.arch.n
+            )));
+        }
+        self.teacher = t;
+        Ok(())
     }
     /// Bytes held by this instance.
     pub fn memory_bytes(&self) -> u64 {
@@ -228,7 +254,8 @@ impl Instance {
         clean(self.labels()) && (0..self.inputs()).all(|i| clean(&self.cols()[i * s..(i + 1) * s]))
     }
 
-    /// Reads an instance, text or binary (told apart by the binary magic). The file is opened once and read
+    /// Reads an instance, text or binary (told apart by the binary magic); a numpy file, which carries no
+    /// architecture, is refused here with a pointer to [`read_npy`] / [`read_npz`]. The file is opened once and read
     /// front to back, so a pipe or FIFO works too; its size, when it has one, is checked against the header
     /// before anything large is allocated.
     pub fn read(path: &Path) -> Result<Instance> {
@@ -262,8 +289,32 @@ impl Instance {
         );
         if &head[..got] == MAGIC {
             read_binary(r, len, path)
+        } else if npy::is_numpy(&head[..got]) {
+            Err(Error::at(
+                path,
+                None,
+                "is a numpy file, which holds no architecture: read it with the architecture given (the command-line --instance with --k/--activation, and --labels for a .npy)",
+            ))
         } else {
             read_text(r, len, path)
+        }
+    }
+
+    /// [`read`](Self::read), and an `.npz` read with K units of `activation` ([`read_npz`]): what a
+    /// checkpoint, which records the architecture, reads its instance file with.
+    pub fn read_as(path: &Path, k: usize, activation: Activation) -> Result<Instance> {
+        use std::io::Read;
+        // A pipe is not looked at first: it is opened once, by the reader.
+        let mut head = Vec::new();
+        if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            if let Ok(f) = std::fs::File::open(path) {
+                let _ = f.take(8).read_to_end(&mut head);
+            }
+        }
+        if npy::is_npz(&head) {
+            read_npz(path, k, activation)
+        } else {
+            Self::read(path)
         }
     }
 
@@ -272,6 +323,7 @@ impl Instance {
         match format {
             Format::Text => write_text(self, path),
             Format::Binary => write_binary(self, path),
+            Format::Npz => write_npz(self, path),
         }
     }
 }
@@ -289,4 +341,5 @@ pub(crate) fn activation_from_code(c: u8) -> Option<Activation> {
 crate::named!(Format, "instance file format" {
     Text => "text": "One `+`/`-` line per pattern: for interchange (8× larger than binary)",
     Binary => "binary": "Bit-packed with a header and checksum: for large N",
+    Npz => "npz": "numpy archive: int8 ±1 arrays xi (P × inputs), sigma (P) and, if known, teacher (N)",
 });

@@ -8,12 +8,15 @@
 //! `n` is always N, the number of weights (α = P/N counts them). For the fully connected committee
 //! (`activation=fc-sign`) a pattern line holds the n = N/K inputs that every hidden unit sees.
 //! densemc writes a comment `# origin alpha=<α> seed=<S> teacher=<true|false>` when it generated the
-//! instance, and reads it back when present; any other comment is ignored.
+//! instance, and reads it back when present. A teacher–student instance may keep its teacher W* in a comment
+//! `# teacher <N '+'/'-' characters>` (weights in network order, as in a result's `weights`); readers that
+//! do not know it skip it as a comment. Any other comment is ignored.
 
 use super::{Instance, Origin};
 use crate::error::{Error, Result};
 use crate::fsio::write_atomic;
 use crate::model::{Activation, Arch};
+use crate::weights::Weights;
 use std::io::{BufRead, Read, Write};
 use std::path::Path;
 
@@ -126,8 +129,8 @@ pub fn read_text<R: BufRead>(mut r: R, len: Option<u64>, path: &Path) -> Result<
     let mut inst = Instance::zeroed(arch, p).map_err(|e| Error::at(path, Some(1), e))?;
     let mut mu = 0usize;
     let mut line_no = 1usize;
-    // A pattern line with its line end; comments may be longer.
-    let line_max = (n as u64 + 4).max(HEADER_MAX);
+    // A pattern line with its line end, or the teacher line; comments may be longer.
+    let line_max = (n.max(arch.n) as u64 + 16).max(HEADER_MAX);
     loop {
         let got = read_line(&mut r, &mut buf, line_max, line_no + 1)?;
         if got == 0 {
@@ -143,7 +146,12 @@ pub fn read_text<R: BufRead>(mut r: R, len: Option<u64>, path: &Path) -> Result<
             }
         }
         if line.first() == Some(&b'#') {
-            if let Some(o) = std::str::from_utf8(line).ok().and_then(parse_origin) {
+            if let Some(t) = line.strip_prefix(b"# teacher ") {
+                let t = std::str::from_utf8(t).unwrap_or("?");
+                let w = Weights::parse_pm(t.trim_end(), arch.n, "the teacher line")
+                    .map_err(|e| Error::at(path, Some(line_no), e))?;
+                inst.set_teacher(Some(w))?;
+            } else if let Some(o) = std::str::from_utf8(line).ok().and_then(parse_origin) {
                 inst.set_origin(Some(o));
             }
             continue;
@@ -235,6 +243,9 @@ pub fn write_text(inst: &Instance, path: &Path) -> Result<()> {
                 "# origin alpha={} seed={} teacher={}",
                 o.alpha, o.seed, o.teacher
             )?;
+        }
+        if let Some(t) = inst.teacher() {
+            writeln!(w, "# teacher {}", t.to_pm())?;
         }
         let n = inst.inputs();
         let mut line = vec![0u8; n + 3];

@@ -89,7 +89,7 @@ impl Checkpoint {
             (None, None) => None,
         };
         let inst = match (&file, info.origin) {
-            (Some(f), _) => Instance::read(f)?,
+            (Some(f), _) => Instance::read_as(f, info.k, info.activation)?,
             (None, Some(o)) => {
                 model::generate(
                     Arch::new(info.n, info.k, info.activation)?,

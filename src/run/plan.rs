@@ -38,6 +38,9 @@ pub struct Plan {
     pub searches: Vec<Config>,
     /// The master seed.
     pub seed: u64,
+    /// With `teacher`: M, the fresh patterns each record's ε_g is measured on (a measurement, not part of
+    /// the hashes; every record says its M).
+    pub test_patterns: usize,
 }
 
 /// One task of the grid.

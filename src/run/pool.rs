@@ -3,7 +3,7 @@
 
 use super::journal::Journal;
 use super::plan::{Plan, Task};
-use super::records::TaskRecord;
+use super::records::{generalization, TaskRecord};
 use crate::error::{Error, Result};
 use crate::model;
 use crate::model::Arch;
@@ -28,6 +28,7 @@ pub fn run_task_observed(
     cfg.seed = t.seed;
     cfg.threads = 1;
     let r = solve(&inst, None, &cfg, observe)?;
+    let generalization = generalization(&inst, &r, plan.test_patterns)?;
     Ok(TaskRecord {
         sweep: plan.sweep_hash(),
         params: plan.params_hash(),
@@ -60,6 +61,7 @@ pub fn run_task_observed(
             None
         },
         shard: None,
+        generalization,
     })
 }
 

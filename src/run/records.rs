@@ -4,10 +4,13 @@
 use super::jsonl::{self, Lines};
 use super::plan::{Grid, TaskKey};
 use crate::error::Result;
+use crate::instance::Instance;
 use crate::mc::Found;
+use crate::model::teacher::{self, Generalization};
 use crate::model::Activation;
 use crate::names::Named;
-use crate::solve::{Algo, Config};
+use crate::solve::{Algo, Config, Report};
+use crate::weights::Weights;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -75,6 +78,24 @@ pub struct TaskRecord {
     /// On a shard's lines: the shard and the whole grid (for `merge`); see [`super::shard`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardTag>,
+    /// Teacher–student instances: R and ε_g of the weights, the centre and each replica (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generalization: Option<Generalization>,
+}
+
+/// R and ε_g on `m` fresh patterns ([`teacher::measure`]) of a run's reported weights, centre and replicas;
+/// None when the instance keeps no teacher.
+pub fn generalization(inst: &Instance, r: &Report, m: usize) -> Result<Option<Generalization>> {
+    if inst.teacher().is_none() {
+        return Ok(None);
+    }
+    let weights = Weights::parse_pm(&r.weights, inst.n(), "the reported weights")?;
+    let centre = r
+        .centre
+        .as_ref()
+        .map(|c| Weights::parse_pm(&c.weights, inst.n(), "the centre"))
+        .transpose()?;
+    teacher::measure(inst, &weights, centre.as_ref(), &r.replicas, m)
 }
 
 impl TaskRecord {
