@@ -134,13 +134,13 @@ pub mod defaults {
     pub const BP_DAMPING: f64 = 0.5;
     pub const BP_EPSILON: f64 = 1e-3;
     pub const BP_MAX_ITERS: usize = 20;
-    /// sbpi: K_h, the hidden states per weight, θ_m and p_s (docs/algorithms.md, measured at N = 1001).
-    pub const SBPI_STATES: u32 = 100;
+    /// sbpi: θ_m and p_s (docs/algorithms.md, measured at N = 1001); its K_h scales with √n
+    /// ([`crate::online::STATES_PER_SQRT_N`]).
     pub const SBPI_THETA: u32 = 1;
     pub const SBPI_P_S: f64 = 0.3;
     /// cpr: K_h and the reinforcement rate r (p_r = r·√(2/(πn))).
     pub const CPR_STATES: u32 = 1000;
-    pub const CPR_RATE: f64 = 0.1;
+    pub const CPR_RATE: f64 = 0.05;
 }
 
 /// A run's settings as a user gives them: whatever is None takes its default in [`ConfigSpec::resolve`].
@@ -189,7 +189,8 @@ pub struct ConfigSpec {
     pub bp_damping: Option<f64>,
     pub bp_epsilon: Option<f64>,
     pub bp_max_iters: Option<usize>,
-    /// sbpi, cpr: K_h (default [`defaults::SBPI_STATES`], [`defaults::CPR_STATES`]); SBPI's θ_m and p_s;
+    /// sbpi, cpr: K_h (default: sbpi scaled with √n, [`crate::online::Settings::states_for`]; cpr
+    /// [`defaults::CPR_STATES`]); SBPI's θ_m and p_s;
     /// CP+R's rate r. Refused for
     /// the other algorithms (θ_m, p_s for cpr, r for sbpi).
     pub online_states: Option<u32>,
@@ -339,11 +340,11 @@ impl ConfigSpec {
             _ => return Ok(None),
         };
         let states = match rule {
-            Rule::Sbpi { .. } => defaults::SBPI_STATES,
-            Rule::Cpr { .. } => defaults::CPR_STATES,
+            Rule::Sbpi { .. } => None,
+            Rule::Cpr { .. } => Some(defaults::CPR_STATES),
         };
         Ok(Some(Settings {
-            states: self.online_states.unwrap_or(states),
+            states: self.online_states.or(states),
             rule,
         }))
     }

@@ -158,8 +158,8 @@ fn incremental_state_matches_recomputation() {
             let f = model::fast::fields(&inst, &w, kern);
             for mu in 0..inst.p() {
                 st.fields(mu, &mut lam);
-                for l in 0..arch.k {
-                    assert_eq!(lam[l], f.hidden(l, mu), "{arch} batch {batch} μ={mu} l={l}");
+                for (l, &x) in lam.iter().enumerate() {
+                    assert_eq!(x, f.hidden(l, mu), "{arch} batch {batch} μ={mu} l={l}");
                 }
             }
             let e = st.verify(&inst).unwrap();
@@ -201,16 +201,21 @@ fn settings_resolve_with_defaults_and_stay_out_of_other_records() {
         .unwrap();
     let json = serde_json::to_string(&s).unwrap();
     assert!(
-        json.contains(r#""online":{"states":100,"rule":"sbpi","theta":1,"p_s":0.3}"#),
+        json.contains(r#""online":{"rule":"sbpi","theta":1,"p_s":0.3}"#),
         "{json}"
     );
     assert_eq!(s.energy, densemc::mc::EnergyKind::Errors);
+    let o = s.online.as_ref().unwrap();
+    assert_eq!(
+        (o.states_for(1001), o.states_for(4001), o.states_for(1)),
+        (100, 200, 4)
+    );
     let back: densemc::solve::Config = serde_json::from_str(&json).unwrap();
     assert_eq!(back, s);
     let c = spec(Algo::Cpr, 1, 10).resolve(Activation::Sign).unwrap();
     assert!(serde_json::to_string(&c)
         .unwrap()
-        .contains(r#""online":{"states":1000,"rule":"cpr","rate":0.1}"#));
+        .contains(r#""online":{"states":1000,"rule":"cpr","rate":0.05}"#));
     for algo in [Algo::Rsa, Algo::Sa, Algo::Fbp] {
         let c = spec(algo, 1, 10).resolve(Activation::Perceptron).unwrap();
         assert!(c.online.is_none());

@@ -193,7 +193,8 @@ pub struct SearchArgs {
     #[arg(long)]
     pub bp_max_iters: Option<usize>,
     /// sbpi, cpr: K_h, the hidden states per weight (even; h_i odd, |h_i| ≤ K_h − 1, W_i = sign h_i); the
-    /// budget --max-sweeps counts epochs of P presentations [default: 100 for sbpi, 1000 for cpr]
+    /// budget --max-sweeps counts epochs of P presentations [default: sbpi the even number nearest 3.16·√n, n = N/K the fan-in (100 at N = 1001);
+    /// cpr 1000]
     #[arg(long)]
     pub online_states: Option<u32>,
     /// sbpi: θ_m, a correct pattern with stability Δ ≤ θ_m is barely correct [default: 1]
@@ -203,7 +204,7 @@ pub struct SearchArgs {
     #[arg(long)]
     pub sbpi_p_s: Option<f64>,
     /// cpr: r, the reinforcement rate: every weight gets h_i += 2 sign(h_i), with probability
-    /// p_r = r·√(2/(πn)) per presentation (n the fan-in; the paper's bound is r < 1) [default: 0.1]
+    /// p_r = r·√(2/(πn)) per presentation (n the fan-in; the paper's bound is r < 1) [default: 0.05]
     #[arg(long)]
     pub cpr_rate: Option<f64>,
 }

@@ -23,11 +23,17 @@ use crate::rng::{self, Rng};
 use crate::weights::Weights;
 use serde::{Deserialize, Serialize};
 
+/// The scaled K_h per √n: 100 hidden states at N = 1001 (SBPI's best there), 200 at N = 4001 (where 100
+/// solve nothing), docs/algorithms.md.
+pub const STATES_PER_SQRT_N: f64 = 3.16;
+
 /// A learner's settings (its seed and epoch budget are the run's).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
-    /// K_h, the hidden states per weight (even): h_i ∈ {−K_h+1, …, −1, 1, …, K_h−1}.
-    pub states: u32,
+    /// K_h, the hidden states per weight (even): h_i ∈ {−K_h+1, …, −1, 1, …, K_h−1}. None: scaled with
+    /// the fan-in n of a unit, [`Settings::states_for`] (absent in records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub states: Option<u32>,
     #[serde(flatten)]
     pub rule: Rule,
 }
@@ -47,7 +53,9 @@ pub enum Rule {
 impl Settings {
     /// Checks the settings (errors name the parameter).
     pub fn check(&self) -> Result<()> {
-        check_states(self.states)?;
+        if let Some(k) = self.states {
+            check_states(k)?;
+        }
         match self.rule {
             Rule::Sbpi { theta, p_s } => {
                 if theta > 1 << 20 {
@@ -71,6 +79,14 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// K_h on units of fan-in n: the given value, or the even number nearest [`STATES_PER_SQRT_N`]·√n.
+    pub fn states_for(&self, n: usize) -> u32 {
+        self.states.unwrap_or_else(|| {
+            let k = 2 * (STATES_PER_SQRT_N * (n as f64).sqrt() / 2.0).round() as u32;
+            k.clamp(2, 1 << 14)
+        })
     }
 
     /// p_r on units of fan-in n (CP+R), at most 1.
@@ -133,7 +149,7 @@ pub fn learn(
     settings.check()?;
     let arch = inst.arch();
     let init = Weights::random(arch.n, &mut rng::stream(seed, "init", 0));
-    let mut st = State::new(inst, &init, settings.states)?;
+    let mut st = State::new(inst, &init, settings.states_for(arch.unit_len()))?;
     let mut rng = rng::stream(seed, "online", 0);
     let mut order_rng = rng::stream(seed, "online-order", 0);
     let mut rule: Box<dyn Step> = match settings.rule {
