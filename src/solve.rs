@@ -452,8 +452,9 @@ impl Config {
     pub fn memory_bytes(&self, n: usize, p: usize, k: usize) -> u64 {
         let stride = words_for_bits(p) as u64;
         if self.online.is_some() {
-            // The rows (a second copy of the patterns), h as i16, the packed weights.
-            return 2 * Instance::memory_for(n, p) + 3 * n as u64 + 64 * k as u64;
+            // The rows (P·K words-rounded rows of n = N/K bits), h as i16, the packed weights.
+            let rows = (p * k * words_for_bits(n / k).max(1) * 8) as u64;
+            return Instance::memory_for(n, p) + rows + 3 * n as u64 + 64 * k as u64;
         }
         match &self.fbp {
             Some(f) => Instance::memory_for(n, p) + f.memory_bytes(n, p, k),
