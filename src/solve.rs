@@ -453,7 +453,7 @@ impl Config {
         let stride = words_for_bits(p) as u64;
         if self.online.is_some() {
             // The rows (P·K words-rounded rows of n = N/K bits), h as i16, the packed weights.
-            let rows = (p * k * words_for_bits(n / k).max(1) * 8) as u64;
+            let rows = (p * k * (n / k).div_ceil(64) * 8) as u64;
             return Instance::memory_for(n, p) + rows + 3 * n as u64 + 64 * k as u64;
         }
         match &self.fbp {

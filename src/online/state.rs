@@ -3,7 +3,7 @@
 //! packed weights W_i = sign(h_i), kept in step with h incrementally (a bit flips when h_i changes sign).
 //! [`State::verify`] recomputes both from scratch.
 
-use crate::bits::{words_for_bits, Kernels};
+use crate::bits::Kernels;
 use crate::error::{Error, Result};
 use crate::instance::Instance;
 use crate::model::{fast, Arch};
@@ -46,7 +46,7 @@ impl State {
             )));
         }
         super::check_states(states)?;
-        let uw = words_for_bits(n).max(1);
+        let uw = n.div_ceil(64);
         let mut rows = vec![0u64; p * k * uw];
         for l in 0..k {
             let first = arch.first_input(l);
