@@ -32,6 +32,7 @@ pub mod instance;
 pub mod mc;
 pub mod model;
 pub mod names;
+pub mod online;
 pub mod rng;
 pub mod run;
 pub mod solve;

@@ -32,6 +32,10 @@ pub enum Algo {
     Rsa,
     /// Focusing belief propagation (pseudo-reinforcement), full BP or its relaxed AMP form.
     Fbp,
+    /// SBPI, the online learner with hidden states and a barely-correct step ([`crate::online`]).
+    Sbpi,
+    /// CP+R, the clipped perceptron with reinforcement ([`crate::online`]).
+    Cpr,
 }
 
 /// The message-passing form of focusing BP.
@@ -87,6 +91,10 @@ pub struct Config {
     /// fbp: the focusing-BP settings (absent in records of SA and RSA).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbp: Option<Fbp>,
+    /// sbpi, cpr: the online learner's settings (absent in records of the other algorithms); the budget
+    /// `max_sweeps` counts epochs (P presentations each).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online: Option<crate::online::Settings>,
 }
 
 fn is_blocks(v: &Visit) -> bool {
@@ -127,6 +135,13 @@ pub mod defaults {
     pub const BP_DAMPING: f64 = 0.5;
     pub const BP_EPSILON: f64 = 1e-3;
     pub const BP_MAX_ITERS: usize = 20;
+    /// sbpi: θ_m and p_s (docs/algorithms.md, measured at N = 1001); its K_h scales with √n
+    /// ([`crate::online::STATES_PER_SQRT_N`]).
+    pub const SBPI_THETA: u32 = 1;
+    pub const SBPI_P_S: f64 = 0.3;
+    /// cpr: K_h and the reinforcement rate r (p_r = r·√(2/(πn))).
+    pub const CPR_STATES: u32 = 1000;
+    pub const CPR_RATE: f64 = 0.05;
 }
 
 /// A run's settings as a user gives them: whatever is None takes its default in [`ConfigSpec::resolve`].
@@ -175,6 +190,14 @@ pub struct ConfigSpec {
     pub bp_damping: Option<f64>,
     pub bp_epsilon: Option<f64>,
     pub bp_max_iters: Option<usize>,
+    /// sbpi, cpr: K_h (default: sbpi scaled with √n, [`crate::online::Settings::states_for`]; cpr
+    /// [`defaults::CPR_STATES`]); SBPI's θ_m and p_s;
+    /// CP+R's rate r. Refused for
+    /// the other algorithms (θ_m, p_s for cpr, r for sbpi).
+    pub online_states: Option<u32>,
+    pub sbpi_theta: Option<u32>,
+    pub sbpi_p_s: Option<f64>,
+    pub cpr_rate: Option<f64>,
 }
 
 impl ConfigSpec {
@@ -208,8 +231,14 @@ impl ConfigSpec {
         } else {
             None
         };
+        let online = self.online(algo)?;
+        if online.is_some() && self.energy == Some(EnergyKind::Linear) {
+            return Err(Error::input(format!(
+                "energy: {algo} reports the error count; the linear energy is for SA and RSA"
+            )));
+        }
         let energy = self.energy.unwrap_or(match activation {
-            Activation::Perceptron if fbp.is_none() => EnergyKind::Linear,
+            Activation::Perceptron if fbp.is_none() && online.is_none() => EnergyKind::Linear,
             _ => EnergyKind::Errors,
         });
         let max_sweeps = self.max_sweeps.unwrap_or(defaults::MAX_SWEEPS);
@@ -278,9 +307,47 @@ impl ConfigSpec {
             dynamics,
             no_stop: self.no_stop.unwrap_or(false),
             fbp,
+            online,
         };
         c.check(activation)?;
         Ok(c)
+    }
+}
+
+impl ConfigSpec {
+    /// The online learner's settings for `algo` (sbpi, cpr; None otherwise), defaults filled in.
+    fn online(&self, algo: Algo) -> Result<Option<crate::online::Settings>> {
+        use crate::online::{Rule, Settings};
+        let sbpi_given = self.sbpi_theta.is_some() || self.sbpi_p_s.is_some();
+        let given = sbpi_given || self.cpr_rate.is_some() || self.online_states.is_some();
+        let rule = match algo {
+            Algo::Sbpi if self.cpr_rate.is_none() => Rule::Sbpi {
+                theta: self.sbpi_theta.unwrap_or(defaults::SBPI_THETA),
+                p_s: self.sbpi_p_s.unwrap_or(defaults::SBPI_P_S),
+            },
+            Algo::Cpr if !sbpi_given => Rule::Cpr {
+                rate: self.cpr_rate.unwrap_or(defaults::CPR_RATE),
+            },
+            Algo::Sbpi | Algo::Cpr => {
+                return Err(Error::input(format!(
+                    "the SBPI settings (theta, p_s) apply to sbpi and the CP+R rate to cpr, not the other way ({algo})"
+                )))
+            }
+            _ if given => {
+                return Err(Error::input(format!(
+                    "the online-learner settings (states, theta, p_s, rate) apply to sbpi and cpr, not {algo}"
+                )))
+            }
+            _ => return Ok(None),
+        };
+        let states = match rule {
+            Rule::Sbpi { .. } => None,
+            Rule::Cpr { .. } => Some(defaults::CPR_STATES),
+        };
+        Ok(Some(Settings {
+            states: self.online_states.or(states),
+            rule,
+        }))
     }
 }
 
@@ -288,7 +355,7 @@ impl Config {
     /// y, the number of replicas the run keeps: 1 for SA (whatever `replicas` says), `replicas` for RSA.
     pub fn y(&self) -> usize {
         match self.algo {
-            Algo::Sa | Algo::Fbp => 1,
+            Algo::Sa | Algo::Fbp | Algo::Sbpi | Algo::Cpr => 1,
             Algo::Rsa => self.replicas,
         }
     }
@@ -337,6 +404,42 @@ impl Config {
                 )))
             }
         }
+        let online = matches!(self.algo, Algo::Sbpi | Algo::Cpr);
+        match &self.online {
+            Some(o) if online => {
+                o.check()?;
+                let matching = matches!(
+                    (&o.rule, self.algo),
+                    (crate::online::Rule::Sbpi { .. }, Algo::Sbpi)
+                        | (crate::online::Rule::Cpr { .. }, Algo::Cpr)
+                );
+                if !matching {
+                    return Err(Error::input(format!(
+                        "online: the settings are for another rule than {}",
+                        self.algo
+                    )));
+                }
+                if self.energy != EnergyKind::Errors {
+                    return Err(Error::input(format!(
+                        "energy: {} reports the error count",
+                        self.algo
+                    )));
+                }
+            }
+            None if !online => {}
+            None => {
+                return Err(Error::input(format!(
+                    "online: the {} settings are missing",
+                    self.algo
+                )))
+            }
+            Some(_) => {
+                return Err(Error::input(format!(
+                    "online: the online-learner settings apply to sbpi and cpr, not {}",
+                    self.algo
+                )))
+            }
+        }
         if self.energy == EnergyKind::Linear && activation != Activation::Perceptron {
             return Err(Error::input(
                 "energy: the linear (minimal-flip) energy is defined for the perceptron only; committees use the error count",
@@ -349,6 +452,11 @@ impl Config {
     /// units: the instance and the y incremental states (an estimate, for checks before a run).
     pub fn memory_bytes(&self, n: usize, p: usize, k: usize) -> u64 {
         let stride = words_for_bits(p) as u64;
+        if self.online.is_some() {
+            // The rows (P·K words-rounded rows of n = N/K bits), h as i16, the packed weights.
+            let rows = (p * k * (n / k).div_ceil(64) * 8) as u64;
+            return Instance::memory_for(n, p) + rows + 3 * n as u64 + 64 * k as u64;
+        }
         match &self.fbp {
             Some(f) => Instance::memory_for(n, p) + f.memory_bytes(n, p, k),
             None => {
@@ -590,6 +698,9 @@ impl Solver for Config {
         if let Some(f) = &self.fbp {
             return focusing(f, self.seed, inst, resume);
         }
+        if let Some(o) = &self.online {
+            return online(o, self, inst, resume, observe);
+        }
         let out = if State::<i16>::fits(inst) {
             anneal_in::<i16>(self, inst, resume, observe)
         } else {
@@ -599,7 +710,7 @@ impl Solver for Config {
     }
 
     fn lane_bits(&self, inst: &Instance) -> u32 {
-        if self.fbp.is_some() {
+        if self.fbp.is_some() || self.online.is_some() {
             0
         } else if State::<i16>::fits(inst) {
             16
@@ -632,6 +743,50 @@ fn focusing(f: &Fbp, seed: u64, inst: &Instance, resume: Option<&Resume>) -> Res
         sweeps: out.iterations as u64,
         proposals: 0,
         accepted: 0,
+        weights: out.weights.clone(),
+        energy: out.errors as i64,
+        replica: None,
+        centre: None,
+        energies: vec![out.errors as i64],
+        replicas: vec![out.weights],
+    })
+}
+
+/// An online learner on `inst`; the observer sees every epoch as a sweep (energies: the errors).
+fn online(
+    o: &crate::online::Settings,
+    cfg: &Config,
+    inst: &Instance,
+    resume: Option<&Resume>,
+    observe: Observer<'_>,
+) -> Result<Outcome> {
+    if resume.is_some() {
+        return Err(Error::input(format!(
+            "resume: {} runs have no checkpoints",
+            cfg.algo
+        )));
+    }
+    let no_resume = || -> Resume { unreachable!("online runs have no checkpoints") };
+    let mut each = |e: &crate::online::Epoch| {
+        observe(&Progress {
+            sweep: e.epoch,
+            beta: 0.0,
+            gamma: 0.0,
+            energies: &[e.errors as i64],
+            centre_energy: None,
+            overlap: None,
+            proposals: e.presentations,
+            accepted: e.updates,
+            resume: &no_resume,
+        })
+    };
+    let out = crate::online::learn(inst, o, cfg.max_sweeps, cfg.seed, &mut each)?;
+    Ok(Outcome {
+        solved: out.solved,
+        found: None,
+        sweeps: out.epochs,
+        proposals: out.presentations,
+        accepted: out.updates,
         weights: out.weights.clone(),
         energy: out.errors as i64,
         replica: None,
@@ -780,6 +935,8 @@ crate::named!(Algo, "algorithm" {
     Sa => "sa": "Simulated annealing on one replica",
     Rsa => "rsa": "Replicated simulated annealing on the robust ensemble (focusing, local entropy)",
     Fbp => "fbp": "Focusing belief propagation (pseudo-reinforcement; --bp-form bp|amp)",
+    Sbpi => "sbpi": "SBPI, online learning with hidden states and a barely-correct step (--online-states, --sbpi-*)",
+    Cpr => "cpr": "CP+R, the clipped perceptron with reinforcement (--online-states, --cpr-rate)",
 });
 
 crate::named!(BpForm, "BP form" {

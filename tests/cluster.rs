@@ -130,6 +130,7 @@ fn config(algo: Algo) -> Config {
         dynamics: Default::default(),
         no_stop: false,
         fbp: None,
+        online: None,
     }
 }
 

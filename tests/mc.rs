@@ -39,6 +39,7 @@ fn cfg(
         dynamics: Default::default(),
         no_stop: false,
         fbp: None,
+        online: None,
     }
 }
 

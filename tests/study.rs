@@ -55,6 +55,7 @@ fn config(algo: Algo, sweeps: u64) -> Config {
         dynamics: Default::default(),
         no_stop: false,
         fbp: None,
+        online: None,
     }
 }
 

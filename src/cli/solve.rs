@@ -24,8 +24,9 @@ pub struct Args {
     /// Master seed: the inline instance, the initial weights and the moves all derive from it
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Algorithm: rsa (replicated, focusing: finds dense solutions), sa (plain simulated annealing) or fbp
-    /// (focusing belief propagation, see --bp-form)
+    /// Algorithm: rsa (replicated, focusing: finds dense solutions), sa (plain simulated annealing), fbp
+    /// (focusing belief propagation, see --bp-form), sbpi or cpr (online learners with hidden states, see
+    /// --online-states, --sbpi-*, --cpr-rate)
     #[arg(long, value_parser = named::<Algo>(), default_value_t = Algo::Rsa)]
     pub algo: Algo,
     #[command(flatten)]
@@ -198,22 +199,42 @@ pub struct SearchArgs {
     /// fbp: at most this many sweeps per protocol step [default: 20]
     #[arg(long)]
     pub bp_max_iters: Option<usize>,
+    /// sbpi, cpr: K_h, the hidden states per weight (even; h_i odd, |h_i| ≤ K_h − 1, W_i = sign h_i); the
+    /// budget --max-sweeps counts epochs of P presentations [default: sbpi the even number nearest 3.16·√n, n = N/K the fan-in (100 at N = 1001);
+    /// cpr 1000]
+    #[arg(long)]
+    pub online_states: Option<u32>,
+    /// sbpi: θ_m, a correct pattern with stability Δ ≤ θ_m is barely correct [default: 1]
+    #[arg(long)]
+    pub sbpi_theta: Option<u32>,
+    /// sbpi: p_s, the probability of the metaplastic step on a barely correct pattern [default: 0.3]
+    #[arg(long)]
+    pub sbpi_p_s: Option<f64>,
+    /// cpr: r, the reinforcement rate: every weight gets h_i += 2 sign(h_i), with probability
+    /// p_r = r·√(2/(πn)) per presentation (n the fan-in; the paper's bound is r < 1) [default: 0.05]
+    #[arg(long)]
+    pub cpr_rate: Option<f64>,
 }
 
 impl SearchArgs {
-    /// These flags without the focusing-BP ones unless `algo` is fbp (a sweep over several algorithms).
+    /// These flags without those of the other algorithms (the --bp-* ones unless `algo` is fbp, and so on):
+    /// a sweep over several algorithms.
     pub fn for_algo(&self, algo: Algo) -> SearchArgs {
-        if algo == Algo::Fbp {
-            return self.clone();
+        let mut a = self.clone();
+        if algo != Algo::Fbp {
+            (a.bp_form, a.bp_step, a.bp_damping) = (None, None, None);
+            (a.bp_epsilon, a.bp_max_iters) = (None, None);
         }
-        SearchArgs {
-            bp_form: None,
-            bp_step: None,
-            bp_damping: None,
-            bp_epsilon: None,
-            bp_max_iters: None,
-            ..self.clone()
+        if !matches!(algo, Algo::Sbpi | Algo::Cpr) {
+            a.online_states = None;
         }
+        if algo != Algo::Sbpi {
+            (a.sbpi_theta, a.sbpi_p_s) = (None, None);
+        }
+        if algo != Algo::Cpr {
+            a.cpr_rate = None;
+        }
+        a
     }
 
     /// The run configuration for `algo` on instances with this activation: the energy defaults to linear
@@ -260,13 +281,17 @@ impl SearchArgs {
             bp_damping: self.bp_damping,
             bp_epsilon: self.bp_epsilon,
             bp_max_iters: self.bp_max_iters,
+            online_states: self.online_states,
+            sbpi_theta: self.sbpi_theta,
+            sbpi_p_s: self.sbpi_p_s,
+            cpr_rate: self.cpr_rate,
         }
         .resolve(activation)
         .map_err(bp_flags)
     }
 }
 
-/// A library error with the focusing-BP parameter names given as the flags that set them.
+/// A library error with the focusing-BP and online-learner parameter names given as the flags that set them.
 pub fn bp_flags(e: Error) -> Error {
     let Error::Input(m) = e else { return e };
     let m = m.replace("bp_form", "--bp-form");
@@ -275,6 +300,10 @@ pub fn bp_flags(e: Error) -> Error {
         ("damping (", "--bp-damping ("),
         ("epsilon (", "--bp-epsilon ("),
         ("max_iters (", "--bp-max-iters ("),
+        ("states (", "--online-states ("),
+        ("theta (", "--sbpi-theta ("),
+        ("p_s (", "--sbpi-p-s ("),
+        ("rate (", "--cpr-rate ("),
     ] {
         if let Some(rest) = m.strip_prefix(param) {
             return Error::Input(format!("{flag}{rest}"));
@@ -377,7 +406,7 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
         ));
     }
     let sa = cfg.algo == Algo::Sa;
-    if cfg.algo == Algo::Fbp {
+    if matches!(cfg.algo, Algo::Fbp | Algo::Sbpi | Algo::Cpr) {
         for (on, flag) in [
             (a.log.is_some(), "--log"),
             (a.checkpoint.is_some(), "--checkpoint"),
@@ -385,7 +414,8 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
         ] {
             if on {
                 return Err(Error::input(format!(
-                    "{flag}: focusing BP has no per-sweep trace, checkpoints or equilibrium sampling"
+                    "{flag}: {} has no per-sweep trace, checkpoints or equilibrium sampling",
+                    cfg.algo
                 )));
             }
         }
@@ -422,6 +452,7 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
         match (cfg.algo, &cfg.fbp) {
             (Algo::Sa, _) => "SA".to_string(),
             (_, Some(f)) => format!("focusing BP ({} form)", f.form),
+            (Algo::Sbpi | Algo::Cpr, _) => cfg.algo.to_string(),
             _ => format!("RSA with y={}", cfg.replicas),
         },
         densemc::fsio::human_bytes(cfg.memory_bytes(inst.n(), inst.p(), inst.k())),
@@ -528,6 +559,7 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
         Some(densemc::mc::Found::Centre) => "the centre".to_string(),
         Some(densemc::mc::Found::Replica(r)) if !sa => format!("replica {r}"),
         None if cfg.algo == Algo::Fbp => "focusing BP".to_string(),
+        None if matches!(cfg.algo, Algo::Sbpi | Algo::Cpr) => cfg.algo.to_string(),
         _ => "SA".to_string(),
     };
     if cfg.algo == Algo::Fbp {
@@ -539,6 +571,20 @@ pub fn run(a: Args, given: &[String]) -> Result<()> {
                 "not solved"
             },
             report.sweeps,
+            report.seconds,
+            report.errors
+        );
+    } else if matches!(cfg.algo, Algo::Sbpi | Algo::Cpr) {
+        outln!(
+            "{} by {by} after {} epochs ({} presentations, {} learning steps, {:.2} s): {} errors",
+            if report.solved {
+                "solved"
+            } else {
+                "not solved"
+            },
+            report.sweeps,
+            report.proposals,
+            report.accepted,
             report.seconds,
             report.errors
         );

@@ -29,7 +29,8 @@ pub struct Args {
     pub samples: usize,
     #[command(flatten)]
     pub arch: ArchArgs,
-    /// Algorithms, comma-separated (rsa,sa,fbp); all run on the same instances (the --bp-* flags apply to fbp)
+    /// Algorithms, comma-separated (rsa,sa,fbp,sbpi,cpr); all run on the same instances (the --bp-* flags
+    /// apply to fbp, --online-states to sbpi and cpr, --sbpi-* to sbpi, --cpr-rate to cpr)
     #[arg(long, value_parser = named::<Algo>(), value_delimiter = ',', default_value = "rsa")]
     pub algo: Vec<Algo>,
     #[command(flatten)]
