@@ -64,6 +64,8 @@
 mod driver;
 #[path = "peers/marginal.rs"]
 mod marginal;
+#[path = "peers/marginal_old.rs"]
+mod marginal_old;
 #[path = "peers/plain.rs"]
 mod plain;
 
@@ -113,6 +115,8 @@ enum Regime {
 enum Impl {
     Densemc,
     Marginal,
+    /// The marginal-set peer before issue #12 (kept for one side-by-side measurement).
+    MarginalOld,
     Plain,
 }
 
@@ -141,6 +145,7 @@ impl Impl {
         match self {
             Impl::Densemc => "densemc",
             Impl::Marginal => "marginal-set peer",
+            Impl::MarginalOld => "old marginal-set peer",
             Impl::Plain => "straightforward peer",
         }
     }
@@ -400,6 +405,12 @@ fn run(imp: Impl, s: &Setup, sweeps: u64, verify: bool) -> Out {
                 marginal::Marginal::new(cols.clone(), w)
             })
         }
+        Impl::MarginalOld => {
+            let cols = marginal_old::Columns::new(&s.inst);
+            run_peer(s, sweeps, verify, |w| {
+                marginal_old::Marginal::new(cols.clone(), w)
+            })
+        }
         Impl::Plain => run_peer(s, sweeps, verify, |w| plain::Plain::new(&s.inst, w)),
     }
 }
@@ -436,7 +447,7 @@ fn check(sizes: &[usize], algos: &[Algo], only: Option<&str>) {
         // replica at N = 10⁵: there the final weights and energies are checked against the peer's instead
         // (whose state `check` recomputes from scratch).
         let d = run(Impl::Densemc, &s, sweeps, n <= PLAIN_MAX_N);
-        let mut peers = vec![Impl::Marginal];
+        let mut peers = vec![Impl::Marginal, Impl::MarginalOld];
         if plain_runs(n, only) {
             peers.push(Impl::Plain);
         }
@@ -695,6 +706,124 @@ fn fmt_ratio(r: f64, digits: usize) -> String {
     }
 }
 
+/// One row of issue #12's table: a linear ramp of β (and γ) over `sweeps` sweeps, from random weights on
+/// random labels (α = 0.6), as a new user runs `densemc solve --energy errors --beta-scaling none
+/// --schedule FILE`.
+struct IssueRow {
+    algo: Algo,
+    n: usize,
+    beta: (f64, f64),
+    gamma: (f64, f64),
+    sweeps: u64,
+}
+
+const fn issue_row(algo: Algo, n: usize, beta: (f64, f64), sweeps: u64) -> IssueRow {
+    IssueRow {
+        algo,
+        n,
+        beta,
+        gamma: (0.1, 5.0),
+        sweeps,
+    }
+}
+
+const ISSUE_ROWS: [IssueRow; 9] = [
+    issue_row(Algo::Sa, 1001, (0.5, 5.0), 20000),
+    issue_row(Algo::Sa, 10001, (0.5, 5.0), 1000),
+    issue_row(Algo::Sa, 10001, (0.1, 1.0), 200),
+    issue_row(Algo::Rsa, 10001, (0.5, 5.0), 200),
+    issue_row(Algo::RsaShared, 10001, (0.5, 5.0), 200),
+    issue_row(Algo::Sa, 100001, (0.5, 5.0), 10),
+    issue_row(Algo::Sa, 100001, (0.1, 1.0), 5),
+    issue_row(Algo::Rsa, 100001, (0.5, 5.0), 4),
+    issue_row(Algo::RsaShared, 100001, (0.5, 5.0), 4),
+];
+
+/// The rows of issue #12 (`PEERS_SUITE=issue`, sizes from `PEERS_N`): every implementation runs the whole
+/// ramp `reps` times, interleaved; each run is compared with densemc's first (counters, final weights,
+/// energies and centre: identical trajectories), and the rate is that of the fastest run (best of `reps`).
+fn issue_suite(sizes: &[usize], algos: &[Algo], imps: &[Impl], reps: usize) {
+    println!("Issue #12 rows: one thread, binary perceptron, α = {ALPHA}, random labels and random initial weights, error-count energy, linear ramps; CPU: {}; densemc kernel path: {}; best of {reps} interleaved runs of the whole schedule (thread CPU time).", cpu_model(), Kernels::best().path().name());
+    println!();
+    let names: Vec<&str> = imps.iter().map(|i| i.name()).collect();
+    println!(
+        "| run | N | acceptance | {} | {} |",
+        names.join(" | "),
+        names[1..]
+            .iter()
+            .map(|n| format!("densemc / {n}"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    println!("|---|---:|---:|{}", "---:|".repeat(2 * imps.len() - 1));
+    for row in ISSUE_ROWS
+        .iter()
+        .filter(|r| sizes.contains(&r.n) && algos.contains(&r.algo))
+    {
+        let (inst, _) = instance(Regime::Hot, row.n);
+        let mut s = setup_on(row.algo, Regime::Hot, inst, None, row.beta.0, false);
+        s.schedule = Schedule::ramp(Ramp::Linear, row.beta, row.gamma, row.sweeps).unwrap();
+        let mut best = vec![f64::INFINITY; imps.len()];
+        let mut first: Option<Out> = None;
+        for _ in 0..reps {
+            for (b, &imp) in best.iter_mut().zip(imps) {
+                let o = run(imp, &s, row.sweeps, false);
+                if let Some(d) = &first {
+                    let what =
+                        format!("{} N={}: {} vs densemc", row.algo.name(), row.n, imp.name());
+                    assert_eq!(
+                        (o.sweeps, o.proposals, o.accepted),
+                        (d.sweeps, d.proposals, d.accepted),
+                        "{what}: (sweeps, proposals, accepted) differ"
+                    );
+                    assert_eq!(o.energies, d.energies, "{what}: final energies differ");
+                    assert!(o.weights == d.weights, "{what}: final weights differ");
+                    assert!(o.centre == d.centre, "{what}: final centre differs");
+                }
+                *b = b.min(o.cpu);
+                eprintln!(
+                    "{} N={} {}: {:.3} s CPU",
+                    row.algo.name(),
+                    row.n,
+                    imp.name(),
+                    o.cpu
+                );
+                first.get_or_insert(o);
+            }
+        }
+        let d = first.unwrap();
+        let rates: Vec<f64> = best.iter().map(|&t| d.proposals as f64 / t).collect();
+        let what = match row.algo {
+            Algo::Sa => "SA".to_string(),
+            Algo::Rsa => "RSA y=5 blocks".to_string(),
+            Algo::RsaShared => "RSA y=5 shared".to_string(),
+        };
+        let gamma = if row.algo == Algo::Sa {
+            String::new()
+        } else {
+            format!(", γ {} → {}", row.gamma.0, row.gamma.1)
+        };
+        println!(
+            "| {what}, β {} → {}{gamma} over {} sweeps | {} | {:.2} % | {} | {} |",
+            row.beta.0,
+            row.beta.1,
+            row.sweeps,
+            row.n,
+            100.0 * d.accepted as f64 / d.proposals as f64,
+            rates
+                .iter()
+                .map(|&r| fmt_rate(r))
+                .collect::<Vec<_>>()
+                .join(" | "),
+            rates[1..]
+                .iter()
+                .map(|&r| fmt_ratio(rates[0] / r, 1))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+    }
+}
+
 fn main() {
     // `cargo bench` passes --bench; under `cargo test --all-targets` only the identity check runs, quickly.
     let as_test = !std::env::args().any(|a| a == "--bench");
@@ -728,6 +857,11 @@ fn main() {
     }
     // Profiling aids: measure only one implementation and/or regime (the table then shows only those).
     let only_impl = std::env::var("PEERS_IMPL").ok();
+    if std::env::var("PEERS_SUITE").is_ok_and(|v| v == "issue") && !as_test {
+        let imps = [Impl::Densemc, Impl::Marginal, Impl::MarginalOld];
+        issue_suite(&sizes, &algos, &imps, reps);
+        return;
+    }
     let only_regime = std::env::var("PEERS_REGIME").ok();
     if !env_flag("PEERS_SKIP_CHECK") {
         let t = Instant::now();

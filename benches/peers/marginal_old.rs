@@ -1,0 +1,281 @@
+//! Peer (b), *marginal sets*: the algorithm of the binary perceptron with the error-count energy in
+//! C. Baldassi's RRRMC.jl (`GraphPercStep`, src/graphs/PercStep.jl, with its `ArraySet`), written in Rust.
+//!
+//! - patterns as bits, one column of ⌈P/64⌉ `u64` words per weight; the labels are folded in (bit μ of
+//!   column i is 1 when σ^μ ξ_i^μ = −1), as RRRMC.jl generates its patterns with all labels +1. The
+//!   columns are read-only and built once per run ([`Columns`]), shared by all replicas like densemc's
+//!   instance (at N = 10⁵, P = 6·10⁴ they take 0.75 GB, so one copy per RSA replica would be 3.75 GB);
+//! - weights W_i = ±1 as `i8`; integer stabilities Δ^μ in `Vec<i32>`;
+//! - two index sets (items `Vec<usize>` plus a position array, O(1) insert and delete) of the *marginal*
+//!   patterns: `plus` = {μ : Δ^μ = +1}, `minus` = {μ : Δ^μ = −1}. Only these change state under one flip
+//!   (Δ moves by ±2), so ΔE of flipping W_i loops over the two sets only, reading column i's bit of each
+//!   member: a pattern in `plus` becomes an error when the flip lowers Δ, one in `minus` is fixed when it
+//!   raises it;
+//! - an accepted flip runs a scalar O(P) loop over the patterns updating Δ^μ (branch-free) and the set
+//!   memberships (the transitions of PercStep.jl's `update_cache!`, tested only for |Δ_old| ≤ 3).
+
+use super::driver::Peer;
+use densemc::instance::Instance;
+use std::rc::Rc;
+
+/// An unordered set of pattern indices with O(1) insert/delete (RRRMC.jl's `ArraySet`).
+#[derive(Clone, Debug)]
+struct IndexSet {
+    items: Vec<usize>,
+    /// Position of μ in `items`, or `NONE`.
+    pos: Vec<usize>,
+}
+
+const NONE: usize = usize::MAX;
+
+impl IndexSet {
+    fn new(p: usize) -> Self {
+        IndexSet {
+            items: Vec::with_capacity(p),
+            pos: vec![NONE; p],
+        }
+    }
+    fn insert(&mut self, mu: usize) {
+        debug_assert_eq!(self.pos[mu], NONE);
+        self.pos[mu] = self.items.len();
+        self.items.push(mu);
+    }
+    fn remove(&mut self, mu: usize) {
+        let k = self.pos[mu];
+        debug_assert_ne!(k, NONE);
+        let last = self.items.pop().unwrap();
+        if last != mu {
+            self.items[k] = last;
+            self.pos[last] = k;
+        }
+        self.pos[mu] = NONE;
+    }
+}
+
+/// The folded bit columns of an instance, shared (read-only) by the replicas of a run.
+pub struct Columns {
+    n: usize,
+    p: usize,
+    words: usize,
+    /// Column i at `i * words ..`: bit μ set when σ^μ ξ_i^μ = −1.
+    cols: Vec<u64>,
+}
+
+impl Columns {
+    pub fn new(inst: &Instance) -> Rc<Self> {
+        let (n, p) = (inst.n(), inst.p());
+        assert_eq!(inst.k(), 1, "the marginal-set peer is a perceptron");
+        let words = p.div_ceil(64);
+        // densemc stores ξ = −1 and σ = −1 as bit 1 (see `Instance::xi`, `Instance::sigma`), so the folded
+        // column is the XOR of the packed words; the bits past P are cleared.
+        let labels = &inst.labels()[..words];
+        let tail = if p % 64 == 0 {
+            !0
+        } else {
+            (1u64 << (p % 64)) - 1
+        };
+        let mut cols = Vec::with_capacity(n * words);
+        for i in 0..n {
+            cols.extend(inst.col(i)[..words].iter().zip(labels).map(|(x, s)| x ^ s));
+            *cols.last_mut().unwrap() &= tail;
+        }
+        // The encoding, checked against the ±1 accessors on a few columns.
+        assert!((0..n.min(8)).all(|i| (0..p).all(|mu| {
+            let b = (cols[i * words + mu / 64] >> (mu % 64)) & 1;
+            (inst.sigma(mu) * inst.xi(i, mu) < 0) == (b == 1)
+        })));
+        Rc::new(Columns { n, p, words, cols })
+    }
+
+    #[inline]
+    fn col(&self, i: usize) -> &[u64] {
+        &self.cols[i * self.words..(i + 1) * self.words]
+    }
+
+    /// Δ^μ of the weights `w` for every μ, from scratch: Δ^μ = N − 2·d^μ with the mismatch count
+    /// d^μ = #{i : bit μ of column i ≠ [W_i = −1]}. The counts go 8 patterns to a `u64` (one byte each,
+    /// bits spread out with [`SPREAD`]), moved into `u32` every 255 columns before a byte can overflow.
+    fn stabilities(&self, w: &[i8]) -> Vec<i32> {
+        let mut count = vec![0u32; self.words * 64];
+        let mut bytes = vec![0u64; self.words * 8];
+        for (i, &wi) in w.iter().enumerate() {
+            let flip = if wi < 0 { !0u64 } else { 0 };
+            for (b, &x) in bytes.chunks_exact_mut(8).zip(self.col(i)) {
+                let x = x ^ flip;
+                for (k, b) in b.iter_mut().enumerate() {
+                    *b += SPREAD[((x >> (8 * k)) & 0xff) as usize];
+                }
+            }
+            if i % 255 == 254 || i + 1 == w.len() {
+                for (c, b) in count.chunks_exact_mut(8).zip(bytes.iter_mut()) {
+                    for (k, c) in c.iter_mut().enumerate() {
+                        *c += ((*b >> (8 * k)) & 0xff) as u32;
+                    }
+                    *b = 0;
+                }
+            }
+        }
+        count[..self.p]
+            .iter()
+            .map(|&c| self.n as i32 - 2 * c as i32)
+            .collect()
+    }
+}
+
+/// Byte k of `SPREAD[x]` is bit k of x.
+const SPREAD: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut x = 0;
+    while x < 256 {
+        let mut k = 0;
+        while k < 8 {
+            t[x] |= ((x as u64 >> k) & 1) << (8 * k);
+            k += 1;
+        }
+        x += 1;
+    }
+    t
+};
+
+pub struct Marginal {
+    cols: Rc<Columns>,
+    w: Vec<i8>,
+    stab: Vec<i32>,
+    plus: IndexSet,
+    minus: IndexSet,
+    energy: i64,
+}
+
+impl Marginal {
+    pub fn new(cols: Rc<Columns>, w: &[i8]) -> Self {
+        let p = cols.p;
+        assert_eq!(w.len(), cols.n);
+        let stab = cols.stabilities(w);
+        let (mut plus, mut minus) = (IndexSet::new(p), IndexSet::new(p));
+        for (mu, &d) in stab.iter().enumerate() {
+            match d {
+                1 => plus.insert(mu),
+                -1 => minus.insert(mu),
+                _ => {}
+            }
+        }
+        let energy = stab.iter().filter(|&&d| d < 0).count() as i64;
+        Marginal {
+            cols,
+            w: w.to_vec(),
+            stab,
+            plus,
+            minus,
+            energy,
+        }
+    }
+
+    /// Δ^μ of the current weights from scratch, bit by bit (for `check`: shares no code with `new`).
+    fn scratch_stabilities(&self) -> Vec<i32> {
+        let c = &self.cols;
+        let mut mismatches = vec![0u32; c.words * 64];
+        for (i, &wi) in self.w.iter().enumerate() {
+            let flip = if wi < 0 { !0u64 } else { 0 };
+            for (d, &x) in mismatches.chunks_exact_mut(64).zip(c.col(i)) {
+                for (b, d) in d.iter_mut().enumerate() {
+                    *d += (((x ^ flip) >> b) & 1) as u32;
+                }
+            }
+        }
+        mismatches[..c.p]
+            .iter()
+            .map(|&d| c.n as i32 - 2 * d as i32)
+            .collect()
+    }
+}
+
+impl Peer for Marginal {
+    fn n(&self) -> usize {
+        self.cols.n
+    }
+
+    fn energy(&self) -> i64 {
+        self.energy
+    }
+
+    fn delta_energy(&self, i: usize) -> i64 {
+        // The flip raises Δ^μ exactly when σ^μ ξ_i^μ W_i = −1, i.e. bit ⊕ [W_i = −1] = 1.
+        let col = self.cols.col(i);
+        let wneg = (self.w[i] < 0) as u64;
+        let mut de = 0i64;
+        for &mu in &self.plus.items {
+            let up = ((col[mu / 64] >> (mu % 64)) & 1) ^ wneg;
+            de += 1 - up as i64;
+        }
+        for &mu in &self.minus.items {
+            let up = ((col[mu / 64] >> (mu % 64)) & 1) ^ wneg;
+            de -= up as i64;
+        }
+        de
+    }
+
+    fn flip(&mut self, i: usize) {
+        let wneg = (self.w[i] < 0) as u64;
+        let col = self.cols.col(i);
+        for mu in 0..self.cols.p {
+            let up = ((col[mu / 64] >> (mu % 64)) & 1) ^ wneg;
+            let old = self.stab[mu];
+            let new = old + 4 * up as i32 - 2;
+            self.stab[mu] = new;
+            // Only a pattern passing through Δ = ±1 changes set (old ∈ {−3, −1, 1, 3}).
+            if (-3..=3).contains(&old) {
+                match (old, new) {
+                    (3, 1) => self.plus.insert(mu),
+                    (1, 3) => self.plus.remove(mu),
+                    (1, -1) => {
+                        self.plus.remove(mu);
+                        self.minus.insert(mu);
+                        self.energy += 1;
+                    }
+                    (-1, 1) => {
+                        self.minus.remove(mu);
+                        self.plus.insert(mu);
+                        self.energy -= 1;
+                    }
+                    (-1, -3) => self.minus.remove(mu),
+                    (-3, -1) => self.minus.insert(mu),
+                    _ => {}
+                }
+            }
+        }
+        self.w[i] = -self.w[i];
+    }
+
+    fn weights(&self) -> &[i8] {
+        &self.w
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let fresh = self.scratch_stabilities();
+        if fresh != self.stab {
+            return Err("marginal peer: stabilities differ from a recomputation".into());
+        }
+        for (name, set, v) in [("plus", &self.plus, 1), ("minus", &self.minus, -1)] {
+            let want = fresh.iter().filter(|&&d| d == v).count();
+            if set.items.len() != want {
+                return Err(format!(
+                    "marginal peer: set {name} has {} items, {want} patterns have Δ = {v}",
+                    set.items.len()
+                ));
+            }
+            for (k, &mu) in set.items.iter().enumerate() {
+                if fresh[mu] != v || set.pos[mu] != k {
+                    return Err(format!("marginal peer: set {name} is inconsistent at {mu}"));
+                }
+            }
+        }
+        let e = fresh.iter().filter(|&&d| d < 0).count() as i64;
+        if e != self.energy {
+            return Err(format!(
+                "marginal peer: energy {} but {e} errors",
+                self.energy
+            ));
+        }
+        Ok(())
+    }
+}
