@@ -5,8 +5,10 @@
 //! The peers (benches/peers/):
 //! - `plain.rs`, *straightforward*: ±1 `i8` patterns (column-major), `i32` stabilities, ΔE by a loop over
 //!   all P patterns, O(P) update on acceptance;
-//! - `marginal.rs`, *marginal sets* (RRRMC.jl's `GraphPercStep`): bit columns, `i32` stabilities, index
-//!   sets of the patterns at Δ = ±1, ΔE by a loop over those sets, scalar O(P) update on acceptance;
+//! - `marginal.rs`, *marginal sets* (RRRMC.jl's `GraphPercStep`), written as a careful researcher's C
+//!   would be: bit columns, `i32` stabilities, `u32` index sets of the patterns at Δ = ±1 (O(1) insert and
+//!   delete), ΔE by scalar bit reads over those sets, a vectorised O(P) update on acceptance, no allocation
+//!   in the loop;
 //! - `driver.rs`: the SA and RSA loops both peers share, making exactly densemc's random decisions.
 //!
 //! densemc is driven through the library: `mc::State` replicas (`EnergyKind::Errors`, `Kernels::best()`,
@@ -53,6 +55,12 @@
 //! 20 (RSA), ≈ 10–25 s each: enough for the hot regime, and for SA cold to come close to its plateau; RSA
 //! cold is still drifting slowly (its acceptance creeps up by ≈ 0.1 % per 5 sweeps).
 //!
+//! `PEERS_SUITE=issue` measures instead the rows of issue #12 ([`ISSUE_ROWS`]: linear ramps of β and γ
+//! from random weights on random labels, the schedule a new user runs), every implementation running the
+//! whole schedule `PEERS_REPS` times interleaved, best of them, each run checked identical to densemc's.
+//! `PEERS_ORDER=blocked` runs densemc in the blocked site order (with `PEERS_IMPL=densemc` only: the
+//! peers follow the permutation order).
+//!
 //! Environment: `PEERS_QUICK=1` (0.3 s, one repetition), `PEERS_ONLY=sa|rsa|rsa-blocks|rsa-shared`,
 //! `PEERS_N=1001,10001,100001` (sizes, default 1001,10001),
 //! `PEERS_SCAN=1` (print densemc's acceptance over a range of β for tuning, then exit; `PEERS_SCAN_BETAS=
@@ -64,8 +72,6 @@
 mod driver;
 #[path = "peers/marginal.rs"]
 mod marginal;
-#[path = "peers/marginal_old.rs"]
-mod marginal_old;
 #[path = "peers/plain.rs"]
 mod plain;
 
@@ -115,8 +121,6 @@ enum Regime {
 enum Impl {
     Densemc,
     Marginal,
-    /// The marginal-set peer before issue #12 (kept for one side-by-side measurement).
-    MarginalOld,
     Plain,
 }
 
@@ -145,7 +149,6 @@ impl Impl {
         match self {
             Impl::Densemc => "densemc",
             Impl::Marginal => "marginal-set peer",
-            Impl::MarginalOld => "old marginal-set peer",
             Impl::Plain => "straightforward peer",
         }
     }
@@ -306,6 +309,15 @@ fn run_densemc(s: &Setup, sweeps: u64, verify: bool, seed: u64) -> Out {
     }
 }
 
+/// densemc's site order: permutation (the peers' order), or `PEERS_ORDER=blocked` for densemc-only runs
+/// (`PEERS_IMPL=densemc`; the peers do not follow that order).
+fn densemc_order() -> Order {
+    match std::env::var("PEERS_ORDER").as_deref() {
+        Ok("blocked") => Order::Blocked,
+        _ => Order::Permutation,
+    }
+}
+
 fn run_densemc_in<L: Lane>(s: &Setup, sweeps: u64, verify: bool, seed: u64) -> Out {
     let kern = Kernels::best();
     let mut reps: Vec<State<'_, L>> = s
@@ -319,7 +331,7 @@ fn run_densemc_in<L: Lane>(s: &Setup, sweeps: u64, verify: bool, seed: u64) -> O
     let params = mc::Params {
         schedule: s.schedule.clone(),
         max_sweeps: sweeps,
-        order: Order::Permutation,
+        order: densemc_order(),
         visit: if s.algo == Algo::Rsa {
             Visit::Blocks
         } else {
@@ -405,12 +417,6 @@ fn run(imp: Impl, s: &Setup, sweeps: u64, verify: bool) -> Out {
                 marginal::Marginal::new(cols.clone(), w)
             })
         }
-        Impl::MarginalOld => {
-            let cols = marginal_old::Columns::new(&s.inst);
-            run_peer(s, sweeps, verify, |w| {
-                marginal_old::Marginal::new(cols.clone(), w)
-            })
-        }
         Impl::Plain => run_peer(s, sweeps, verify, |w| plain::Plain::new(&s.inst, w)),
     }
 }
@@ -447,7 +453,7 @@ fn check(sizes: &[usize], algos: &[Algo], only: Option<&str>) {
         // replica at N = 10⁵: there the final weights and energies are checked against the peer's instead
         // (whose state `check` recomputes from scratch).
         let d = run(Impl::Densemc, &s, sweeps, n <= PLAIN_MAX_N);
-        let mut peers = vec![Impl::Marginal, Impl::MarginalOld];
+        let mut peers = vec![Impl::Marginal];
         if plain_runs(n, only) {
             peers.push(Impl::Plain);
         }
@@ -844,7 +850,7 @@ fn main() {
     // Profiling aids: measure only one implementation and/or regime (the table then shows only those).
     let only_impl = std::env::var("PEERS_IMPL").ok();
     if std::env::var("PEERS_SUITE").is_ok_and(|v| v == "issue") && !as_test {
-        let imps: Vec<Impl> = [Impl::Densemc, Impl::Marginal, Impl::MarginalOld]
+        let imps: Vec<Impl> = [Impl::Densemc, Impl::Marginal]
             .into_iter()
             .filter(|imp| {
                 only_impl

@@ -6,13 +6,15 @@
 //!   columns are read-only and built once per run ([`Columns`]), shared by all replicas like densemc's
 //!   instance (at N = 10⁵, P = 6·10⁴ they take 0.75 GB, so one copy per RSA replica would be 3.75 GB);
 //! - weights W_i = ±1 as `i8`; integer stabilities Δ^μ in `Vec<i32>`;
-//! - two index sets (items `Vec<usize>` plus a position array, O(1) insert and delete) of the *marginal*
+//! - two index sets (items `Vec<u32>` plus a position array, O(1) insert and delete) of the *marginal*
 //!   patterns: `plus` = {μ : Δ^μ = +1}, `minus` = {μ : Δ^μ = −1}. Only these change state under one flip
-//!   (Δ moves by ±2), so ΔE of flipping W_i loops over the two sets only, reading column i's bit of each
-//!   member: a pattern in `plus` becomes an error when the flip lowers Δ, one in `minus` is fixed when it
-//!   raises it;
-//! - an accepted flip runs a scalar O(P) loop over the patterns updating Δ^μ (branch-free) and the set
-//!   memberships (the transitions of PercStep.jl's `update_cache!`, tested only for |Δ_old| ≤ 3).
+//!   (Δ moves by ±2), so ΔE of flipping W_i counts column i's set bits over the two sets only (one scalar
+//!   bit read per member);
+//! - an accepted flip runs one O(P) pass over the column, word by word: a branch-free loop (vectorised)
+//!   moves Δ^μ by ±2 and marks the patterns whose old |Δ| was at most 3, and only those few go through
+//!   the set transitions of PercStep.jl's `update_cache!`;
+//! - as `gcc -O3 -march=native` would compile the C, ΔE and the flip are also compiled for AVX2 and
+//!   chosen at run time; nothing is allocated in the Monte Carlo loop.
 
 use super::driver::Peer;
 use densemc::instance::Instance;

@@ -104,9 +104,10 @@ pub struct State<'a, L: Lane = i16> {
     prefetch: bool,
 }
 
-/// Instances whose columns take more bytes than this are read from DRAM: the ΔE scan then prefetches the
-/// next site's column (in cache it only costs time; see docs/performance.md).
-pub const PREFETCH_ABOVE: usize = 16 << 20;
+/// Instances whose columns take more bytes than this do not fit in L2 (1 MiB per core): the ΔE scan then
+/// prefetches the next site's column, from L3 or DRAM (below it costs the register-held scan of small
+/// instances; measured in docs/performance.md).
+pub const PREFETCH_ABOVE: usize = 1 << 20;
 
 /// Whether the scans over columns of `bytes` bytes prefetch: above [`PREFETCH_ABOVE`], or as
 /// `DENSEMC_PREFETCH=0` (never) / `1` (always) says (for measurements; trajectories do not depend on it).
