@@ -5,8 +5,10 @@
 //! The peers (benches/peers/):
 //! - `plain.rs`, *straightforward*: ±1 `i8` patterns (column-major), `i32` stabilities, ΔE by a loop over
 //!   all P patterns, O(P) update on acceptance;
-//! - `marginal.rs`, *marginal sets* (RRRMC.jl's `GraphPercStep`): bit columns, `i32` stabilities, index
-//!   sets of the patterns at Δ = ±1, ΔE by a loop over those sets, scalar O(P) update on acceptance;
+//! - `marginal.rs`, *marginal sets* (RRRMC.jl's `GraphPercStep`), written as a careful researcher's C
+//!   would be: bit columns, `i32` stabilities, `u32` index sets of the patterns at Δ = ±1 (O(1) insert and
+//!   delete), ΔE by scalar bit reads over those sets, a vectorised O(P) update on acceptance, no allocation
+//!   in the loop;
 //! - `driver.rs`: the SA and RSA loops both peers share, making exactly densemc's random decisions.
 //!
 //! densemc is driven through the library: `mc::State` replicas (`EnergyKind::Errors`, `Kernels::best()`,
@@ -52,6 +54,12 @@
 //! peer's shared columns as much again (peak resident memory ≈ 1.5 GB). The burn-in is 100 sweeps (SA) or
 //! 20 (RSA), ≈ 10–25 s each: enough for the hot regime, and for SA cold to come close to its plateau; RSA
 //! cold is still drifting slowly (its acceptance creeps up by ≈ 0.1 % per 5 sweeps).
+//!
+//! `PEERS_SUITE=issue` measures instead the rows of issue #12 ([`ISSUE_ROWS`]: linear ramps of β and γ
+//! from random weights on random labels, the schedule a new user runs), every implementation running the
+//! whole schedule `PEERS_REPS` times interleaved, best of them, each run checked identical to densemc's.
+//! `PEERS_ORDER=blocked` runs densemc in the blocked site order (with `PEERS_IMPL=densemc` only: the
+//! peers follow the permutation order).
 //!
 //! Environment: `PEERS_QUICK=1` (0.3 s, one repetition), `PEERS_ONLY=sa|rsa|rsa-blocks|rsa-shared`,
 //! `PEERS_N=1001,10001,100001` (sizes, default 1001,10001),
@@ -301,6 +309,15 @@ fn run_densemc(s: &Setup, sweeps: u64, verify: bool, seed: u64) -> Out {
     }
 }
 
+/// densemc's site order: permutation (the peers' order), or `PEERS_ORDER=blocked` for densemc-only runs
+/// (`PEERS_IMPL=densemc`; the peers do not follow that order).
+fn densemc_order() -> Order {
+    match std::env::var("PEERS_ORDER").as_deref() {
+        Ok("blocked") => Order::Blocked,
+        _ => Order::Permutation,
+    }
+}
+
 fn run_densemc_in<L: Lane>(s: &Setup, sweeps: u64, verify: bool, seed: u64) -> Out {
     let kern = Kernels::best();
     let mut reps: Vec<State<'_, L>> = s
@@ -314,7 +331,7 @@ fn run_densemc_in<L: Lane>(s: &Setup, sweeps: u64, verify: bool, seed: u64) -> O
     let params = mc::Params {
         schedule: s.schedule.clone(),
         max_sweeps: sweeps,
-        order: Order::Permutation,
+        order: densemc_order(),
         visit: if s.algo == Algo::Rsa {
             Visit::Blocks
         } else {
@@ -695,6 +712,110 @@ fn fmt_ratio(r: f64, digits: usize) -> String {
     }
 }
 
+/// One row of issue #12's table: a linear ramp of β (and γ) over `sweeps` sweeps, from random weights on
+/// random labels (α = 0.6), as a new user runs `densemc solve --energy errors --beta-scaling none
+/// --schedule FILE`.
+struct IssueRow {
+    algo: Algo,
+    n: usize,
+    beta: (f64, f64),
+    gamma: (f64, f64),
+    sweeps: u64,
+}
+
+const fn issue_row(algo: Algo, n: usize, beta: (f64, f64), sweeps: u64) -> IssueRow {
+    IssueRow {
+        algo,
+        n,
+        beta,
+        gamma: (0.1, 5.0),
+        sweeps,
+    }
+}
+
+const ISSUE_ROWS: [IssueRow; 9] = [
+    issue_row(Algo::Sa, 1001, (0.5, 5.0), 20000),
+    issue_row(Algo::Sa, 10001, (0.5, 5.0), 1000),
+    issue_row(Algo::Sa, 10001, (0.1, 1.0), 200),
+    issue_row(Algo::Rsa, 10001, (0.5, 5.0), 200),
+    issue_row(Algo::RsaShared, 10001, (0.5, 5.0), 200),
+    issue_row(Algo::Sa, 100001, (0.5, 5.0), 10),
+    issue_row(Algo::Sa, 100001, (0.1, 1.0), 5),
+    issue_row(Algo::Rsa, 100001, (0.5, 5.0), 4),
+    issue_row(Algo::RsaShared, 100001, (0.5, 5.0), 4),
+];
+
+/// The rows of issue #12 (`PEERS_SUITE=issue`, sizes from `PEERS_N`): every implementation runs the whole
+/// ramp `reps` times, interleaved; each run is compared with densemc's first (counters, final weights,
+/// energies and centre: identical trajectories), and the rate is that of the fastest run (best of `reps`).
+fn issue_suite(sizes: &[usize], algos: &[Algo], imps: &[Impl], reps: usize) {
+    println!("Issue #12 rows: one thread, binary perceptron, α = {ALPHA}, random labels and random initial weights, error-count energy, linear ramps; CPU: {}; densemc kernel path: {}; best of {reps} interleaved runs of the whole schedule (thread CPU time).", cpu_model(), Kernels::best().path().name());
+    println!();
+    let mut cols: Vec<String> = imps.iter().map(|i| i.name().to_string()).collect();
+    cols.extend(imps[1..].iter().map(|i| format!("densemc / {}", i.name())));
+    println!("| run | N | acceptance | {} |", cols.join(" | "));
+    println!("|---|---:|---:|{}", "---:|".repeat(cols.len()));
+    for row in ISSUE_ROWS
+        .iter()
+        .filter(|r| sizes.contains(&r.n) && algos.contains(&r.algo))
+    {
+        let (inst, _) = instance(Regime::Hot, row.n);
+        let mut s = setup_on(row.algo, Regime::Hot, inst, None, row.beta.0, false);
+        s.schedule = Schedule::ramp(Ramp::Linear, row.beta, row.gamma, row.sweeps).unwrap();
+        let mut best = vec![f64::INFINITY; imps.len()];
+        let mut first: Option<Out> = None;
+        for _ in 0..reps {
+            for (b, &imp) in best.iter_mut().zip(imps) {
+                let o = run(imp, &s, row.sweeps, false);
+                if let Some(d) = &first {
+                    let what =
+                        format!("{} N={}: {} vs densemc", row.algo.name(), row.n, imp.name());
+                    assert_eq!(
+                        (o.sweeps, o.proposals, o.accepted),
+                        (d.sweeps, d.proposals, d.accepted),
+                        "{what}: (sweeps, proposals, accepted) differ"
+                    );
+                    assert_eq!(o.energies, d.energies, "{what}: final energies differ");
+                    assert!(o.weights == d.weights, "{what}: final weights differ");
+                    assert!(o.centre == d.centre, "{what}: final centre differs");
+                }
+                *b = b.min(o.cpu);
+                eprintln!(
+                    "{} N={} {}: {:.3} s CPU",
+                    row.algo.name(),
+                    row.n,
+                    imp.name(),
+                    o.cpu
+                );
+                first.get_or_insert(o);
+            }
+        }
+        let d = first.unwrap();
+        let rates: Vec<f64> = best.iter().map(|&t| d.proposals as f64 / t).collect();
+        let what = match row.algo {
+            Algo::Sa => "SA".to_string(),
+            Algo::Rsa => "RSA y=5 blocks".to_string(),
+            Algo::RsaShared => "RSA y=5 shared".to_string(),
+        };
+        let gamma = if row.algo == Algo::Sa {
+            String::new()
+        } else {
+            format!(", γ {} → {}", row.gamma.0, row.gamma.1)
+        };
+        let mut cells: Vec<String> = rates.iter().map(|&r| fmt_rate(r)).collect();
+        cells.extend(rates[1..].iter().map(|&r| fmt_ratio(rates[0] / r, 1)));
+        println!(
+            "| {what}, β {} → {}{gamma} over {} sweeps | {} | {:.2} % | {} |",
+            row.beta.0,
+            row.beta.1,
+            row.sweeps,
+            row.n,
+            100.0 * d.accepted as f64 / d.proposals as f64,
+            cells.join(" | ")
+        );
+    }
+}
+
 fn main() {
     // `cargo bench` passes --bench; under `cargo test --all-targets` only the identity check runs, quickly.
     let as_test = !std::env::args().any(|a| a == "--bench");
@@ -728,6 +849,18 @@ fn main() {
     }
     // Profiling aids: measure only one implementation and/or regime (the table then shows only those).
     let only_impl = std::env::var("PEERS_IMPL").ok();
+    if std::env::var("PEERS_SUITE").is_ok_and(|v| v == "issue") && !as_test {
+        let imps: Vec<Impl> = [Impl::Densemc, Impl::Marginal]
+            .into_iter()
+            .filter(|imp| {
+                only_impl
+                    .as_deref()
+                    .is_none_or(|i| imp.name().starts_with(i))
+            })
+            .collect();
+        issue_suite(&sizes, &algos, &imps, reps);
+        return;
+    }
     let only_regime = std::env::var("PEERS_REGIME").ok();
     if !env_flag("PEERS_SKIP_CHECK") {
         let t = Instant::now();

@@ -1,4 +1,4 @@
-//! `densemc bench`: a fixed, versioned suite for comparing CPUs and clusters. Suite version 2
+//! `densemc bench`: a fixed, versioned suite for comparing CPUs and clusters. Suite version 3
 //! ([`SUITE_VERSION`]) fixes the instances (α = 0.6, seed 2024), the regimes and the settings below, so
 //! that figures from different machines compare; only the time spent per measurement changes with `quick`.
 //!
@@ -9,7 +9,11 @@
 //!   proposals per second on the binary perceptron with the error count, *hot* (random labels and weights, β = 0.5 / 0.3 / 0.15 at N ≈ 10³ / 10⁴ / 10⁵: ≈ 30 %
 //!   acceptance) and *cold* (teacher instance, start 3 % away from the teacher, burned in, β = 1.6 / 0.8 at
 //!   N ≈ 10³ / 10⁴ and 0.43 (SA) / 0.36 (RSA) at N ≈ 10⁵: ≈ 1 %), the regimes of benches/peers.rs;
-//! - thread scaling of RSA (y = 4, hot, N = 10001) from 1 to all threads (best of three each).
+//! - thread scaling of RSA (y = 4, hot, N = 10001) from 1 to all threads (best of three each);
+//! - time to solution: the wall time of `solve` with the RSA defaults (one thread, the default budget)
+//!   on fixed instances (random labels, seeds 1–3): the perceptron at N = 10001, α = 0.65, the sign
+//!   committee K = 3 at N = 9999 and the ReLU committee K = 4 at N = 10000, both at α = 0.3; `quick`
+//!   runs only the perceptron, at N = 1001 ([`solve_cases`]).
 
 use crate::bits::Lane;
 use crate::bits::{Kernels, Path};
@@ -19,6 +23,7 @@ use crate::mc::{self, Centre, EnergyKind, Ensemble, Order, Ramp, Schedule, State
 use crate::model::{self, fast};
 use crate::model::{Activation, Arch};
 use crate::rng;
+use crate::solve::{self, ConfigSpec};
 use crate::weights::Weights;
 use serde::Serialize;
 use std::time::Instant;
@@ -27,8 +32,9 @@ use std::time::Instant;
 /// cold regime (see `beta` and `burn_sweeps`); version 1 ran N = 100001 at the β of N = 10⁴, where its
 /// cold regime accepted nothing. Version 2 also measures RSA in the `shared` proposal order, and counts
 /// the centre's errors incrementally as `solve` does. Between the versions only the evaluator, memory and
-/// hot SA figures at N ≤ 10⁴ compare.
-pub const SUITE_VERSION: u32 = 2;
+/// hot SA figures at N ≤ 10⁴ compare. Version 3 adds the time to solution; every version-2 figure keeps
+/// its meaning.
+pub const SUITE_VERSION: u32 = 3;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct KernelFigure {
@@ -48,6 +54,24 @@ pub struct McFigure {
     pub proposals_per_second: f64,
 }
 
+/// Time to solution of one instance family: `solve` with the RSA defaults, one run per seed.
+#[derive(Clone, Debug, Serialize)]
+pub struct SolveFigure {
+    /// "perceptron", "sign K=3", "relu K=4".
+    pub model: String,
+    pub n: usize,
+    pub alpha: f64,
+    /// The instance seeds (each also the run's seed).
+    pub seeds: Vec<u64>,
+    /// Per seed: solved, wall seconds of the run (re-verification included), sweeps run.
+    pub solved: Vec<bool>,
+    pub seconds: Vec<f64>,
+    pub sweeps: Vec<u64>,
+    /// Median wall seconds over all seeds, an unsolved run counted with its own time: a lower bound of
+    /// the median time to solution unless every unsolved run took longer ([`SolveFigure::median_exact`]).
+    pub median_seconds: f64,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchReport {
     pub suite_version: u32,
@@ -63,6 +87,73 @@ pub struct BenchReport {
     pub thread_speedup: Option<(usize, f64)>,
     /// Geometric mean of the SA and RSA proposals/s figures on one thread, in millions per second.
     pub score: f64,
+    /// Time to solution with the RSA defaults.
+    pub time_to_solution: Vec<SolveFigure>,
+}
+
+/// The time-to-solution instances: (activation, K, N, α) at N ≈ 10⁴; with `quick` only the perceptron
+/// at N = 1001 (the committees take tens of seconds per run even there).
+pub fn solve_cases(quick: bool) -> Vec<(Activation, usize, usize, f64)> {
+    if quick {
+        vec![(Activation::Perceptron, 1, 1001, 0.65)]
+    } else {
+        vec![
+            (Activation::Perceptron, 1, 10001, 0.65),
+            (Activation::Sign, 3, 9999, 0.3),
+            (Activation::Relu, 4, 10000, 0.3),
+        ]
+    }
+}
+
+/// Seeds of the time-to-solution runs.
+pub const SOLVE_SEEDS: [u64; 3] = [1, 2, 3];
+
+/// `solve` with the RSA defaults (one thread) on the instance of `seed`, per seed.
+fn solve_figure(act: Activation, k: usize, n: usize, alpha: f64) -> Result<SolveFigure> {
+    let (mut solved, mut seconds, mut sweeps) = (Vec::new(), Vec::new(), Vec::new());
+    for seed in SOLVE_SEEDS {
+        let (inst, _) = model::generate(Arch::new(n, k, act)?, alpha, seed, false)?;
+        let cfg = ConfigSpec {
+            seed: Some(seed),
+            ..ConfigSpec::default()
+        }
+        .resolve(act)?;
+        let t = Instant::now();
+        let r = solve::solve(&inst, None, &cfg, &mut |_| true)?;
+        seconds.push(t.elapsed().as_secs_f64());
+        solved.push(r.solved);
+        sweeps.push(r.sweeps);
+    }
+    Ok(SolveFigure {
+        model: if act == Activation::Perceptron {
+            act.to_string()
+        } else {
+            format!("{act} K={k}")
+        },
+        n,
+        alpha,
+        seeds: SOLVE_SEEDS.to_vec(),
+        solved,
+        median_seconds: median(&seconds),
+        seconds,
+        sweeps,
+    })
+}
+
+impl SolveFigure {
+    /// Whether [`SolveFigure::median_seconds`] is the median time to solution itself.
+    pub fn median_exact(&self) -> bool {
+        self.seconds
+            .iter()
+            .zip(&self.solved)
+            .all(|(&t, &ok)| ok || t > self.median_seconds)
+    }
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 /// The CPU model line of /proc/cpuinfo, when there is one.
@@ -309,6 +400,11 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<BenchReport> {
     } else {
         None
     };
+    let mut time_to_solution = Vec::new();
+    for (act, k, n, alpha) in solve_cases(quick) {
+        progress(&format!("time to solution {act} K={k} N={n} α={alpha}"));
+        time_to_solution.push(solve_figure(act, k, n, alpha)?);
+    }
     let score = (mc
         .iter()
         .map(|f| (f.proposals_per_second / 1e6).ln())
@@ -327,6 +423,7 @@ pub fn run(quick: bool, progress: &mut dyn FnMut(&str)) -> Result<BenchReport> {
         mc,
         thread_speedup,
         score,
+        time_to_solution,
     })
 }
 
@@ -365,5 +462,29 @@ pub fn table(r: &BenchReport) -> String {
         "\nscore: {:.2} (geometric mean of the SA/RSA rates above, million proposals/s)\n",
         r.score
     );
+    s += "\n| time to solution (RSA defaults, 1 thread) | N | α | solved | median s | s per seed | sweeps per seed |\n|---|---:|---:|---:|---:|---|---|\n";
+    for f in &r.time_to_solution {
+        let solved = f.solved.iter().filter(|&&x| x).count();
+        s += &format!(
+            "| {} | {} | {} | {solved}/{} | {}{:.1} | {} | {} |\n",
+            f.model,
+            f.n,
+            f.alpha,
+            f.seeds.len(),
+            if f.median_exact() { "" } else { "≥ " },
+            f.median_seconds,
+            f.seconds
+                .iter()
+                .zip(&f.solved)
+                .map(|(t, &ok)| format!("{t:.1}{}", if ok { "" } else { " (unsolved)" }))
+                .collect::<Vec<_>>()
+                .join(", "),
+            f.sweeps
+                .iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     s
 }

@@ -382,8 +382,8 @@ impl Config {
         if self.dynamics.random_sites() {
             if self.order != Order::Random {
                 return Err(Error::input(format!(
-                    "order: the {} dynamics samples the chain of random order; the permutation order has no rejection-free form",
-                    self.dynamics
+                    "order: the {} dynamics samples the chain of random order; the {} order has no rejection-free form",
+                    self.dynamics, self.order
                 )));
             }
             if self.algo == Algo::Rsa && self.visit == Visit::Shared {

@@ -674,3 +674,165 @@ fn auto_switches_at_the_cold_end_and_keeps_the_chain() {
         "auto switched in only {parted} of {seeds} runs"
     );
 }
+
+/// A replica whose proposals claim to read half of `BLOCK_BYTES`, so that the blocked order cuts even a
+/// tiny instance into blocks of two sites.
+struct SmallBlocks<'a>(State<'a, i16>);
+
+impl Replica for SmallBlocks<'_> {
+    fn n(&self) -> usize {
+        self.0.n()
+    }
+    fn energy(&self) -> i64 {
+        self.0.energy()
+    }
+    fn delta_energy(&self, i: usize) -> i64 {
+        self.0.delta_energy(i)
+    }
+    fn flip_with_delta(&mut self, i: usize, de: i64) {
+        self.0.flip_with_delta(i, de)
+    }
+    fn weights(&self) -> &Weights {
+        self.0.weights()
+    }
+    fn column_bytes(&self) -> usize {
+        mc::run::BLOCK_BYTES / 2
+    }
+    fn verify(&self) -> Result<(), String> {
+        self.0.verify()
+    }
+}
+
+/// A no-stop chain in the blocked order (blocks of two sites with `small`, else the instance's own block
+/// size, here one block), one sample per sweep after a burn-in.
+fn blocked_samples(
+    inst: &Instance,
+    y: usize,
+    centre: Option<Centre>,
+    (beta, gamma): (f64, f64),
+    (visit, small): (Visit, bool),
+    sweeps: u64,
+    seed: u64,
+) -> Vec<Sample> {
+    let kern = Kernels::best();
+    let mut reps: Vec<SmallBlocks> = (0..y)
+        .map(|a| {
+            let w = Weights::random(inst.n(), &mut rng::stream(seed, "init", a as u64));
+            SmallBlocks(State::new(inst, w, EnergyKind::Errors, kern).unwrap())
+        })
+        .collect();
+    assert_eq!(
+        mc::run::block_sites(inst.n(), reps[0].column_bytes()),
+        2,
+        "blocks of two sites"
+    );
+    let ce = |w: &Weights| reference::errors(inst, w) as i64;
+    let params = Params {
+        schedule: Schedule::ramp(Ramp::Linear, (beta, beta), (gamma, gamma), sweeps).unwrap(),
+        max_sweeps: sweeps,
+        order: Order::Blocked,
+        visit,
+        seed,
+        parallel: false,
+    };
+    let how = Sampling {
+        dynamics: METROPOLIS,
+        no_stop: true,
+        trace: true,
+    };
+    let out = if small {
+        let out = {
+            let mut ens = match centre {
+                None => Ensemble::plain(&mut reps),
+                Some(c) => Ensemble::replicated(&mut reps, c, &ce),
+            };
+            mc::anneal_with(&mut ens, &params, how, None, &mut |_| true).unwrap()
+        };
+        reps.iter().for_each(|r| r.verify().unwrap());
+        out
+    } else {
+        let mut states: Vec<State<i16>> = reps.into_iter().map(|r| r.0).collect();
+        let out = {
+            let mut ens = match centre {
+                None => Ensemble::plain(&mut states),
+                Some(c) => Ensemble::replicated(&mut states, c, &ce),
+            };
+            mc::anneal_with(&mut ens, &params, how, None, &mut |_| true).unwrap()
+        };
+        states.iter().for_each(|r| r.verify().unwrap());
+        out
+    };
+    assert_eq!(out.proposals, sweeps * (y * inst.n()) as u64);
+    let mut tr = out.trace;
+    tr.split_off(200.min(sweeps as usize / 10))
+}
+
+#[test]
+fn blocked_order_samples_the_same_distributions_exactly() {
+    // SA: p(E) at several β, in blocks of two sites and in one block.
+    let n = 13;
+    let inst = instance(n, 1, Activation::Perceptron, 0.6, 5);
+    let energies = all_energies(&inst, EnergyKind::Errors);
+    for beta in [0.5, 3.0] {
+        let (p, wrong) = (exact_sa(&energies, beta), exact_sa(&energies, beta * 1.3));
+        for (s, small) in [true, false].into_iter().enumerate() {
+            let xs: Vec<usize> = blocked_samples(
+                &inst,
+                1,
+                None,
+                (beta, 0.0),
+                (Visit::Shared, small),
+                40_000,
+                s as u64,
+            )
+            .iter()
+            .map(|x| x.energies[0] as usize)
+            .collect();
+            let (z, zw) = (max_z(&xs, &p), max_z(&xs, &wrong));
+            eprintln!("blocked SA β={beta} small blocks {small}: |z| {z:.2}, wrong β {zw:.1}");
+            assert!(z < Z_MAX, "blocked SA β={beta} small {small}: |z| = {z:.2}");
+            assert!(
+                zw > 2.0 * Z_MAX,
+                "blocked SA β={beta}: wrong β gives only {zw:.2}"
+            );
+        }
+    }
+    // The robust ensemble, y = 3: Σ_a E_a and the pairwise distances, both visits and both centres.
+    let n = 9;
+    let inst = instance(n, 1, Activation::Perceptron, 0.6, 7);
+    let energies = all_energies(&inst, EnergyKind::Errors);
+    for (beta, gamma) in [(0.7, 0.4), (2.0, 1.2)] {
+        let (ps, ph) = exact_rsa3(&energies, n, beta, gamma);
+        let (ws, _) = exact_rsa3(&energies, n, beta * 1.3, gamma);
+        let runs = [
+            (Centre::Traced, Visit::Blocks),
+            (Centre::Traced, Visit::Shared),
+            (Centre::Explicit, Visit::Blocks),
+        ];
+        for (s, (centre, visit)) in runs.into_iter().enumerate() {
+            let tr = blocked_samples(
+                &inst,
+                3,
+                Some(centre),
+                (beta, gamma),
+                (visit, true),
+                40_000,
+                s as u64,
+            );
+            let sums: Vec<usize> = tr
+                .iter()
+                .map(|x| x.energies.iter().sum::<i64>() as usize)
+                .collect();
+            let h: Vec<usize> = tr
+                .iter()
+                .map(|x| ((1.0 - x.overlap.unwrap()) * 1.5 * n as f64).round() as usize)
+                .collect();
+            let what = format!("blocked RSA β={beta} γ={gamma} {centre:?} {visit:?}");
+            let (zs, zh, zws) = (max_z(&sums, &ps), max_z(&h, &ph), max_z(&sums, &ws));
+            eprintln!("{what}: |z| Σ E {zs:.2}, H {zh:.2}; wrong β {zws:.1}");
+            assert!(zs < Z_MAX, "{what}: Σ_a E_a |z| = {zs:.2}");
+            assert!(zh < Z_MAX, "{what}: overlap |z| = {zh:.2}");
+            assert!(zws > 2.0 * Z_MAX, "{what}: wrong β gives only {zws:.2}");
+        }
+    }
+}

@@ -6,49 +6,69 @@
 //!   columns are read-only and built once per run ([`Columns`]), shared by all replicas like densemc's
 //!   instance (at N = 10⁵, P = 6·10⁴ they take 0.75 GB, so one copy per RSA replica would be 3.75 GB);
 //! - weights W_i = ±1 as `i8`; integer stabilities Δ^μ in `Vec<i32>`;
-//! - two index sets (items `Vec<usize>` plus a position array, O(1) insert and delete) of the *marginal*
+//! - two index sets (items `Vec<u32>` plus a position array, O(1) insert and delete) of the *marginal*
 //!   patterns: `plus` = {μ : Δ^μ = +1}, `minus` = {μ : Δ^μ = −1}. Only these change state under one flip
-//!   (Δ moves by ±2), so ΔE of flipping W_i loops over the two sets only, reading column i's bit of each
-//!   member: a pattern in `plus` becomes an error when the flip lowers Δ, one in `minus` is fixed when it
-//!   raises it;
-//! - an accepted flip runs a scalar O(P) loop over the patterns updating Δ^μ (branch-free) and the set
-//!   memberships (the transitions of PercStep.jl's `update_cache!`, tested only for |Δ_old| ≤ 3).
+//!   (Δ moves by ±2), so ΔE of flipping W_i counts column i's set bits over the two sets only (one scalar
+//!   bit read per member);
+//! - an accepted flip runs one O(P) pass over the column, word by word: a branch-free loop (vectorised)
+//!   moves Δ^μ by ±2 and marks the patterns whose old |Δ| was at most 3, and only those few go through
+//!   the set transitions of PercStep.jl's `update_cache!`;
+//! - as `gcc -O3 -march=native` would compile the C, ΔE and the flip are also compiled for AVX2 and
+//!   chosen at run time; nothing is allocated in the Monte Carlo loop.
 
 use super::driver::Peer;
 use densemc::instance::Instance;
 use std::rc::Rc;
 
-/// An unordered set of pattern indices with O(1) insert/delete (RRRMC.jl's `ArraySet`).
+/// An unordered set of pattern indices with O(1) insert/delete (RRRMC.jl's `ArraySet`), as `u32`.
 #[derive(Clone, Debug)]
 struct IndexSet {
-    items: Vec<usize>,
+    items: Vec<u32>,
     /// Position of μ in `items`, or `NONE`.
-    pos: Vec<usize>,
+    pos: Vec<u32>,
 }
 
-const NONE: usize = usize::MAX;
+const NONE: u32 = u32::MAX;
 
 impl IndexSet {
     fn new(p: usize) -> Self {
+        assert!(
+            p < NONE as usize,
+            "the marginal-set peer indexes patterns with u32"
+        );
         IndexSet {
             items: Vec::with_capacity(p),
             pos: vec![NONE; p],
         }
     }
+    #[inline]
     fn insert(&mut self, mu: usize) {
         debug_assert_eq!(self.pos[mu], NONE);
-        self.pos[mu] = self.items.len();
-        self.items.push(mu);
+        self.pos[mu] = self.items.len() as u32;
+        self.items.push(mu as u32);
     }
+    #[inline]
     fn remove(&mut self, mu: usize) {
-        let k = self.pos[mu];
-        debug_assert_ne!(k, NONE);
+        let k = self.pos[mu] as usize;
+        debug_assert_ne!(self.pos[mu], NONE);
         let last = self.items.pop().unwrap();
-        if last != mu {
+        if last as usize != mu {
             self.items[k] = last;
-            self.pos[last] = k;
+            self.pos[last as usize] = k as u32;
         }
         self.pos[mu] = NONE;
+    }
+    #[inline]
+    fn len(&self) -> i64 {
+        self.items.len() as i64
+    }
+    /// How many members have bit μ set in `col`: one scalar bit read each.
+    #[inline]
+    fn bits_in(&self, col: &[u64]) -> i64 {
+        self.items
+            .iter()
+            .map(|&mu| ((col[(mu >> 6) as usize] >> (mu & 63)) & 1) as i64)
+            .sum()
     }
 }
 
@@ -137,6 +157,19 @@ const SPREAD: [u64; 256] = {
     t
 };
 
+/// Δ^μ ← Δ^μ + 4·(bit μ of `up`) − 2 for the (up to 64) patterns of one word; returns the mask of the
+/// patterns whose old |Δ| was at most 3 (a branch-free loop the compiler vectorises).
+#[inline(always)]
+fn update_word<S: AsMut<[i32]> + ?Sized>(stab: &mut S, up: u64) -> u64 {
+    let mut near = 0u64;
+    for (j, d) in stab.as_mut().iter_mut().enumerate() {
+        let old = *d;
+        *d = old + 4 * ((up >> j) & 1) as i32 - 2;
+        near |= (((old + 3) as u32 <= 6) as u64) << j;
+    }
+    near
+}
+
 pub struct Marginal {
     cols: Rc<Columns>,
     w: Vec<i8>,
@@ -144,6 +177,8 @@ pub struct Marginal {
     plus: IndexSet,
     minus: IndexSet,
     energy: i64,
+    /// The CPU has AVX2: [`Marginal::flip`] runs its loop compiled for it.
+    avx2: bool,
 }
 
 impl Marginal {
@@ -167,6 +202,10 @@ impl Marginal {
             plus,
             minus,
             energy,
+            #[cfg(target_arch = "x86_64")]
+            avx2: std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(not(target_arch = "x86_64"))]
+            avx2: false,
         }
     }
 
@@ -189,6 +228,93 @@ impl Marginal {
     }
 }
 
+impl Marginal {
+    /// [`Marginal::delta_body`] compiled for AVX2.
+    ///
+    /// # Safety
+    /// The CPU supports AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,bmi1,bmi2")]
+    unsafe fn delta_avx2(&self, i: usize) -> i64 {
+        self.delta_body(i)
+    }
+
+    /// ΔE of flipping W_i from the two marginal sets.
+    #[inline(always)]
+    fn delta_body(&self, i: usize) -> i64 {
+        // The flip raises Δ^μ exactly when up = bit ⊕ [W_i = −1] is 1: a pattern of `plus` becomes an
+        // error unless it rises, one of `minus` is fixed when it rises. So ΔE = |plus| − Σ_plus up −
+        // Σ_minus up, and Σ up over a set is its count of set bits, or its size minus it when W_i = −1.
+        let col = self.cols.col(i);
+        let (np, nm) = (self.plus.len(), self.minus.len());
+        let (bp, bm) = (self.plus.bits_in(col), self.minus.bits_in(col));
+        let (up_p, up_m) = if self.w[i] < 0 {
+            (np - bp, nm - bm)
+        } else {
+            (bp, bm)
+        };
+        np - up_p - up_m
+    }
+
+    /// [`Marginal::flip_body`] compiled for AVX2, as gcc -O3 -march=native would compile the C.
+    ///
+    /// # Safety
+    /// The CPU supports AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,bmi1,bmi2")]
+    unsafe fn flip_avx2(&mut self, i: usize) {
+        self.flip_body(i);
+    }
+
+    /// W_i ← −W_i: one pass over the column updating Δ (vectorised), then the set transitions of the few
+    /// patterns whose old |Δ| was at most 3.
+    #[inline(always)]
+    fn flip_body(&mut self, i: usize) {
+        let wneg = if self.w[i] < 0 { !0u64 } else { 0 };
+        let Marginal {
+            cols,
+            stab,
+            plus,
+            minus,
+            energy,
+            ..
+        } = self;
+        for (w, (&c, stab)) in cols.col(i).iter().zip(stab.chunks_mut(64)).enumerate() {
+            let up = c ^ wneg;
+            let near = match <&mut [i32; 64]>::try_from(&mut *stab) {
+                Ok(full) => update_word(full, up),
+                Err(_) => update_word(stab, up),
+            };
+            // Only a pattern passing through Δ = ±1 changes set (old ∈ {−3, −1, 1, 3}): few per word.
+            let mut rest = near;
+            while rest != 0 {
+                let j = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                let mu = 64 * w + j;
+                let new = stab[j];
+                match (new - (4 * ((up >> j) & 1) as i32 - 2), new) {
+                    (3, 1) => plus.insert(mu),
+                    (1, 3) => plus.remove(mu),
+                    (1, -1) => {
+                        plus.remove(mu);
+                        minus.insert(mu);
+                        *energy += 1;
+                    }
+                    (-1, 1) => {
+                        minus.remove(mu);
+                        plus.insert(mu);
+                        *energy -= 1;
+                    }
+                    (-1, -3) => minus.remove(mu),
+                    (-3, -1) => minus.insert(mu),
+                    _ => {}
+                }
+            }
+        }
+        self.w[i] = -self.w[i];
+    }
+}
+
 impl Peer for Marginal {
     fn n(&self) -> usize {
         self.cols.n
@@ -199,51 +325,22 @@ impl Peer for Marginal {
     }
 
     fn delta_energy(&self, i: usize) -> i64 {
-        // The flip raises Δ^μ exactly when σ^μ ξ_i^μ W_i = −1, i.e. bit ⊕ [W_i = −1] = 1.
-        let col = self.cols.col(i);
-        let wneg = (self.w[i] < 0) as u64;
-        let mut de = 0i64;
-        for &mu in &self.plus.items {
-            let up = ((col[mu / 64] >> (mu % 64)) & 1) ^ wneg;
-            de += 1 - up as i64;
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: `avx2` is set only when the CPU has AVX2 (`Marginal::new`).
+            return unsafe { self.delta_avx2(i) };
         }
-        for &mu in &self.minus.items {
-            let up = ((col[mu / 64] >> (mu % 64)) & 1) ^ wneg;
-            de -= up as i64;
-        }
-        de
+        self.delta_body(i)
     }
 
     fn flip(&mut self, i: usize) {
-        let wneg = (self.w[i] < 0) as u64;
-        let col = self.cols.col(i);
-        for mu in 0..self.cols.p {
-            let up = ((col[mu / 64] >> (mu % 64)) & 1) ^ wneg;
-            let old = self.stab[mu];
-            let new = old + 4 * up as i32 - 2;
-            self.stab[mu] = new;
-            // Only a pattern passing through Δ = ±1 changes set (old ∈ {−3, −1, 1, 3}).
-            if (-3..=3).contains(&old) {
-                match (old, new) {
-                    (3, 1) => self.plus.insert(mu),
-                    (1, 3) => self.plus.remove(mu),
-                    (1, -1) => {
-                        self.plus.remove(mu);
-                        self.minus.insert(mu);
-                        self.energy += 1;
-                    }
-                    (-1, 1) => {
-                        self.minus.remove(mu);
-                        self.plus.insert(mu);
-                        self.energy -= 1;
-                    }
-                    (-1, -3) => self.minus.remove(mu),
-                    (-3, -1) => self.minus.insert(mu),
-                    _ => {}
-                }
-            }
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: `avx2` is set only when the CPU has AVX2 (`Marginal::new`).
+            unsafe { self.flip_avx2(i) };
+            return;
         }
-        self.w[i] = -self.w[i];
+        self.flip_body(i);
     }
 
     fn weights(&self) -> &[i8] {
@@ -264,7 +361,7 @@ impl Peer for Marginal {
                 ));
             }
             for (k, &mu) in set.items.iter().enumerate() {
-                if fresh[mu] != v || set.pos[mu] != k {
+                if fresh[mu as usize] != v || set.pos[mu as usize] as usize != k {
                     return Err(format!("marginal peer: set {name} is inconsistent at {mu}"));
                 }
             }

@@ -3,7 +3,8 @@ use std::io::Write;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A shorter run (under a minute): N = 10³ and 10⁴ only, shorter measurements
+    /// A shorter run: N = 10³ and 10⁴ only, shorter measurements, time to solution of the perceptron at
+    /// N = 1001 only
     #[arg(long)]
     pub quick: bool,
     /// Print the report as JSON instead of a table

@@ -171,7 +171,8 @@ pub struct SearchArgs {
     /// Stop after this many sweeps (a sweep is N proposals per replica)
     #[arg(long, default_value_t = 20000)]
     pub max_sweeps: u64,
-    /// Site order within a sweep [default: permutation; random with --dynamics rejection-free or auto]
+    /// Site order within a sweep: random, permutation, blocked (cache-friendly for N ≳ 10⁵) [default:
+    /// permutation; random with --dynamics rejection-free or auto]
     #[arg(long, value_parser = named::<Order>())]
     pub order: Option<Order>,
     /// metropolis (every proposal drawn), rejection-free (the chain of --order random, drawn one accepted

@@ -25,7 +25,9 @@
 
 use super::ensemble::{mean_overlap, Centre, Cost, Coupling, Ensemble, Explicit, Plain, Traced};
 use super::rejection_free::{self, Deltas};
-use super::run::{sweep_sites, Found, Order, Outcome, Progress, Resume};
+use super::run::{
+    block_sites, blocked_sites, sweep_sites, Found, Order, Outcome, Progress, Resume,
+};
 use super::schedule::Schedule;
 use super::state::Replica;
 use crate::error::{Error, Result};
@@ -249,11 +251,12 @@ pub fn anneal_with<R: Replica>(
             Dynamics::RejectionFree => true,
             Dynamics::Auto => (chain.sweep_accepted.unwrap_or(0) as f64) < AUTO_BELOW * y as f64,
         };
-        // Blocks: one permutation cut into blocks (the order within a block is `params.order`); shared: the
-        // sweep's site sequence itself. Rejection-free: the blocks' sites (all sites, unshuffled, when
+        // Blocks: one permutation (the blocked order: its sequence) cut into blocks (the order within a
+        // block is `params.order`); shared: the sweep's site sequence itself. Rejection-free: the blocks' sites (all sites, unshuffled, when
         // there is one block per replica).
-        let site_order = match params.visit {
-            Visit::Shared if !rf => params.order,
+        let site_order = match (params.visit, params.order) {
+            (Visit::Shared, order) if !rf => order,
+            (_, Order::Blocked) => Order::Blocked,
             _ => Order::Permutation,
         };
         let order_rng = match chain.order.as_mut() {
@@ -263,6 +266,9 @@ pub fn anneal_with<R: Replica>(
         if rf && !ens.coupling.interacts() {
             sites.clear();
             sites.extend(0..n); // (the explicit centre's moves reuse the buffer)
+        } else if site_order == Order::Blocked {
+            let block = block_sites(n, ens.reps.first().map_or(0, |r| r.column_bytes()));
+            blocked_sites(n, block, order_rng, &mut sites);
         } else {
             sweep_sites(site_order, n, order_rng, &mut sites);
         }

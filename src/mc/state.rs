@@ -77,6 +77,11 @@ pub trait Replica: Send {
     }
     /// The current weights.
     fn weights(&self) -> &Weights;
+    /// Bytes of the instance one proposal reads (a column), for sizing cache blocks
+    /// ([`Order::Blocked`](super::Order::Blocked)); 0 when unknown.
+    fn column_bytes(&self) -> usize {
+        0
+    }
     /// Compares every incremental quantity with a from-scratch recomputation (reference evaluator).
     fn verify(&self) -> Result<(), String>;
 }
@@ -99,9 +104,20 @@ pub struct State<'a, L: Lane = i16> {
     prefetch: bool,
 }
 
-/// Instances whose columns take more bytes than this are read from DRAM: the ΔE scan then prefetches the
-/// next site's column (in cache it only costs time; see docs/performance.md).
-pub const PREFETCH_ABOVE: usize = 16 << 20;
+/// Instances whose columns take more bytes than this do not fit in L2 (1 MiB per core): the ΔE scan then
+/// prefetches the next site's column, from L3 or DRAM (below it costs the register-held scan of small
+/// instances; measured in docs/performance.md).
+pub const PREFETCH_ABOVE: usize = 1 << 20;
+
+/// Whether the scans over columns of `bytes` bytes prefetch: above [`PREFETCH_ABOVE`], or as
+/// `DENSEMC_PREFETCH=0` (never) / `1` (always) says (for measurements; trajectories do not depend on it).
+fn prefetch_columns(bytes: usize) -> bool {
+    match std::env::var("DENSEMC_PREFETCH").as_deref() {
+        Ok("0") => false,
+        Ok("1") => true,
+        _ => bytes > PREFETCH_ABOVE,
+    }
+}
 
 impl<'a, L: Lane> State<'a, L> {
     /// Builds the state of weights `w` on `inst` from scratch.
@@ -154,7 +170,7 @@ impl<'a, L: Lane> State<'a, L> {
             n_unit,
             shared,
             m,
-            prefetch: inst.cols().len() * 8 > PREFETCH_ABOVE,
+            prefetch: prefetch_columns(inst.cols().len() * 8),
         };
         if shared == 0 {
             // The rows of every later scan have these lengths: checked here once (see `rows`).
@@ -306,6 +322,10 @@ impl<L: Lane> Replica for State<'_, L> {
 
     fn weights(&self) -> &Weights {
         &self.w
+    }
+
+    fn column_bytes(&self) -> usize {
+        self.stride * 8
     }
 
     fn verify(&self) -> Result<(), String> {
