@@ -11,10 +11,14 @@
 //! - sign units, output sign(Σ_l sign λ_l): exact output node, the law of T_{\l} = Σ_{l'≠l} τ_{l'} by
 //!   convolution over the other K − 1 units, P(τ_{l'} = +1) = H(−M_{l'}/√V_{l'}), gives A_± =
 //!   P(σ^μ (T_{\l} ± 1) > 0) and P_s = A₋ + π_s (A₊ − A₋), π_s = H(−a_s/√v);
-//! - ReLU units, output h = Σ_l c_l max(0, λ_l), h ≤ 0·σ an error: see [`relu_prob`] and `docs/bp.md`.
+//! - ReLU units, output h = Σ_l c_l max(0, λ_l), σh ≤ 0 an error: see [`relu_prob`] and `docs/bp.md`.
+//!
+//! With [`FactorRule::Exact`] (sign units, N ≤ [`EXACT_MAX_N`]) the units' laws are exact instead of
+//! Gaussian: the law of λ_l by convolution of its n two-valued terms, O(n²) per message — the oracle-side
+//! BP at tiny N, as for the perceptron.
 
 use super::messages::{Engine, Focus, Marginals};
-use super::perceptron::MAX_FIELD;
+use super::perceptron::{cavity_law, tail_above, FactorRule, EXACT_MAX_N, MAX_FIELD};
 use super::special::{ln_2cosh, log_h};
 use crate::error::{Error, Result};
 use crate::instance::Instance;
@@ -41,6 +45,7 @@ pub struct Committee {
     p: usize,
     k: usize,
     output: Output,
+    rule: FactorRule,
     /// ξ_{in(i)}^μ at μ·N + i (the input each weight multiplies).
     xi: Vec<i8>,
     /// σ^μ.
@@ -205,6 +210,7 @@ struct Scratch {
     var: Vec<f64>,
     up: Vec<f64>,
     units: Vec<ReluUnit>,
+    law: Vec<f64>,
 }
 
 impl Scratch {
@@ -215,6 +221,22 @@ impl Scratch {
             var: vec![0.0; k],
             up: vec![0.0; k],
             units: vec![ReluUnit::default(); k],
+            law: Vec::new(),
+        }
+    }
+
+    /// P(τ_l = +1) of every unit of a sign committee into `up` (after [`Scratch::unit_sums`]).
+    fn sign_up(&mut self, rule: FactorRule, k: usize, row: &[i8]) {
+        let b = row.len() / k;
+        for l in 0..k {
+            self.up[l] = match rule {
+                FactorRule::Gaussian => tail(-self.mean[l] / self.var[l].max(VAR_FLOOR).sqrt()),
+                FactorRule::Exact => {
+                    let block = l * b..(l + 1) * b;
+                    cavity_law(&row[block.clone()], &self.cav[block], None, &mut self.law);
+                    tail_above(&self.law, 0)
+                }
+            };
         }
     }
 
@@ -246,6 +268,7 @@ fn set(u: &mut f64, damping: f64, plus: f64, minus: f64) {
 #[allow(clippy::too_many_arguments)]
 fn update_pattern(
     output: Output,
+    rule: FactorRule,
     k: usize,
     damping: f64,
     sigma: f64,
@@ -258,18 +281,28 @@ fn update_pattern(
     s.unit_sums(k, row, urow, field);
     match output {
         Output::Sign => {
-            for l in 0..k {
-                s.up[l] = tail(-s.mean[l] / s.var[l].max(VAR_FLOOR).sqrt());
-            }
+            s.sign_up(rule, k, row);
             for l in 0..k {
                 let law = vote_law(&s.up, Some(l));
                 let (a_up, a_down) = (vote_above(&law, sigma, 1), vote_above(&law, sigma, -1));
-                for i in l * b..(l + 1) * b {
+                let block = l * b..(l + 1) * b;
+                for i in block.clone() {
                     let (x, mc) = (row[i] as f64, s.cav[i]);
-                    let sd = 1.0 / (s.var[l] - (1.0 - mc * mc)).max(VAR_FLOOR).sqrt();
-                    let cm = s.mean[l] - x * mc;
-                    let prob = |w: f64| a_down + tail(-(cm + x * w) * sd) * (a_up - a_down);
-                    set(&mut urow[i], damping, prob(1.0), prob(-1.0));
+                    // π_s = P(τ_l = +1 | W_i = s).
+                    let pi: [f64; 2] = match rule {
+                        FactorRule::Gaussian => {
+                            let sd = 1.0 / (s.var[l] - (1.0 - mc * mc)).max(VAR_FLOOR).sqrt();
+                            let cm = s.mean[l] - x * mc;
+                            [1.0, -1.0].map(|w| tail(-(cm + x * w) * sd))
+                        }
+                        FactorRule::Exact => {
+                            let (r, c) = (&row[block.clone()], &s.cav[block.clone()]);
+                            cavity_law(r, c, Some(i - l * b), &mut s.law);
+                            [1, -1].map(|w| tail_above(&s.law, row[i] as i64 * w))
+                        }
+                    };
+                    let prob = |p: f64| a_down + p * (a_up - a_down);
+                    set(&mut urow[i], damping, prob(pi[0]), prob(pi[1]));
                 }
             }
         }
@@ -300,8 +333,8 @@ fn update_pattern(
 impl Committee {
     /// BP on a committee machine (tree with sign or ReLU units, fully connected with sign units), messages
     /// uniform in [−init, init] from the seeded stream (which also breaks the symmetry between the units of
-    /// the fully connected committee).
-    pub fn new(inst: &Instance, init: f64, seed: u64) -> Result<Committee> {
+    /// the fully connected committee). `rule`: Gaussian unit fields, or exact ones (sign units, N ≤ 201).
+    pub fn new(inst: &Instance, rule: FactorRule, init: f64, seed: u64) -> Result<Committee> {
         let output = match inst.activation() {
             Activation::Sign | Activation::FcSign => Output::Sign,
             Activation::Relu => Output::Relu,
@@ -317,6 +350,18 @@ impl Committee {
             )));
         }
         let (n, p, k) = (inst.n(), inst.p(), inst.k());
+        if rule == FactorRule::Exact {
+            if output != Output::Sign {
+                return Err(Error::input(
+                    "rule: exact unit laws are implemented for sign units; ReLU units use the Gaussian rule",
+                ));
+            }
+            if n > EXACT_MAX_N {
+                return Err(Error::input(format!(
+                    "rule: exact unit laws cost O(n²) per message: N={n} is above {EXACT_MAX_N}, use the Gaussian rule"
+                )));
+            }
+        }
         let arch = Arch::new(n, k, inst.activation())?;
         let mut xi = vec![0i8; n * p];
         for mu in 0..p {
@@ -333,6 +378,7 @@ impl Committee {
             p,
             k,
             output,
+            rule,
             xi,
             sigma: (0..p).map(|mu| inst.sigma(mu)).collect(),
             u,
@@ -365,7 +411,7 @@ impl Committee {
     /// The Bethe free entropy per weight at the current messages (sign units only), as for the perceptron:
     /// (1/N)[Σ_μ ln P_μ + Σ_i ln 2cosh h_i + Σ_{μ,i} (ln 2cosh(h_i − u_{μ→i}) − ln 2cosh h_i)], with P_μ the
     /// probability that pattern μ is classified right under the cavity magnetisations: the exact vote law of
-    /// the K units, each sign(λ_l) with P(τ_l = +1) = H(−M_l/√V_l).
+    /// the K units, each sign(λ_l) with P(τ_l = +1) = H(−M_l/√V_l) (or the exact law of λ_l).
     pub fn bethe_free_entropy(&self) -> Result<f64> {
         if self.output != Output::Sign {
             return Err(Error::input(
@@ -379,9 +425,7 @@ impl Committee {
         for mu in 0..self.p {
             let (row, urow) = (&self.xi[mu * n..][..n], &self.u[mu * n..][..n]);
             s.unit_sums(k, row, urow, field);
-            for l in 0..k {
-                s.up[l] = tail(-s.mean[l] / s.var[l].max(VAR_FLOOR).sqrt());
-            }
+            s.sign_up(self.rule, k, row);
             let pmu = vote_above(&vote_law(&s.up, None), self.sigma[mu] as f64, 0);
             total += pmu.max(1e-300).ln();
             for i in 0..n {
@@ -395,8 +439,8 @@ impl Committee {
 
 impl Engine for Committee {
     fn iterate(&mut self, focus: Focus, damping: f64) -> f64 {
-        let (n, k, output, field, sigma) =
-            (self.n, self.k, self.output, &self.marg.field, &self.sigma);
+        let (n, k, output, rule) = (self.n, self.k, self.output, self.rule);
+        let (field, sigma) = (&self.marg.field, &self.sigma);
         // Patterns in parallel: each writes its own row only, so the result is the same for any thread count.
         self.u
             .par_chunks_mut(n)
@@ -405,7 +449,17 @@ impl Engine for Committee {
             .for_each_init(
                 || Scratch::new(n, k),
                 |s, (mu, (urow, row))| {
-                    update_pattern(output, k, damping, sigma[mu] as f64, row, urow, field, s)
+                    update_pattern(
+                        output,
+                        rule,
+                        k,
+                        damping,
+                        sigma[mu] as f64,
+                        row,
+                        urow,
+                        field,
+                        s,
+                    )
                 },
             );
         self.sum_messages();

@@ -6,7 +6,7 @@
 //! S(d) = φ(γ) − γ q(γ) at d = d(γ): (1/N) ln of the number of solutions at Hamming distance dN from W̃.
 //!
 //! The perceptron runs [`Bp`] (Gaussian or exact factors); committees with sign units (tree or fully
-//! connected) run [`Committee`] (Gaussian unit fields, exact output node; Gaussian rule only).
+//! connected) run [`Committee`] (Gaussian or exact unit fields, exact output node).
 
 use super::committee::Committee;
 use super::messages::{Engine, Focus};
@@ -101,16 +101,12 @@ pub fn local_entropy(
     let wref: Vec<f64> = reference.signs().iter().map(|&s| s as f64).collect();
     let mut bp = if inst.k() == 1 {
         Entropic::Perceptron(Bp::new(inst, params.rule, 0.01, params.seed)?)
-    } else if params.rule == FactorRule::Exact {
-        return Err(Error::input(
-            "rule: exact factor messages are for the perceptron; committees use the Gaussian rule",
-        ));
     } else if inst.activation() == crate::model::Activation::Relu {
         return Err(Error::input(
             "the local entropy by BP is implemented for the perceptron and committees with sign units, not ReLU units (use the mc method)",
         ));
     } else {
-        Entropic::Committee(Committee::new(inst, 0.01, params.seed)?)
+        Entropic::Committee(Committee::new(inst, params.rule, 0.01, params.seed)?)
     };
     let mut out = Vec::with_capacity(gammas.len());
     for &gamma in gammas {

@@ -182,8 +182,8 @@ pub struct Outcome {
 pub fn solve(inst: &Instance, params: &Params) -> Result<Outcome> {
     let steps = params.check()?;
     match params.form {
-        Form::Bp(FactorRule::Gaussian) if inst.k() > 1 => run(
-            &mut Committee::new(inst, params.init, params.seed)?,
+        Form::Bp(rule) if inst.k() > 1 => run(
+            &mut Committee::new(inst, rule, params.init, params.seed)?,
             inst,
             params,
             &steps,
