@@ -1,7 +1,7 @@
 //! Full BP for committee machines: tree committees with sign or ReLU units, and the fully connected
 //! committee with sign units. K hidden units, unit l with preactivation λ_l = Σ_{i in unit l} W_i ξ_{in(i)}^μ
 //! over its n = N/K weights (tree: input in(i) = i, disjoint blocks; fully connected: in(i) = i mod n, every
-//! unit sees all n inputs, so one message per (unit, input, pattern) all the same).
+//! unit sees all n inputs, and there is one message per (unit, input, pattern)).
 //!
 //! For pattern μ and weight i of unit l, with the cavity magnetisations m_{j→μ}, every unit's preactivation
 //! is Gaussian (central limit over its n inputs): mean M_l = Σ_j ξ_j m_{j→μ}, variance V_l = Σ_j (1 − m_{j→μ}²);
@@ -11,7 +11,7 @@
 //! - sign units, output sign(Σ_l sign λ_l): exact output node, the law of T_{\l} = Σ_{l'≠l} τ_{l'} by
 //!   convolution over the other K − 1 units, P(τ_{l'} = +1) = H(−M_{l'}/√V_{l'}), gives A_± =
 //!   P(σ^μ (T_{\l} ± 1) > 0) and P_s = A₋ + π_s (A₊ − A₋), π_s = H(−a_s/√v);
-//! - ReLU units, output h = Σ_l c_l max(0, λ_l), σh ≤ 0 an error: see [`relu_prob`] and `docs/bp.md`.
+//! - ReLU units, output h = Σ_l c_l max(0, λ_l), σh ≤ 0 an error: see `relu_prob` and `docs/bp.md`.
 //!
 //! With [`FactorRule::Exact`] (sign units, N ≤ [`EXACT_MAX_N`]) the units' laws are exact instead of
 //! Gaussian: the law of λ_l by convolution of its n two-valued terms, O(n²) per message — the oracle-side
@@ -102,20 +102,20 @@ fn vote_above(law: &[f64], sigma: f64, shift: i64) -> f64 {
 /// One ReLU unit seen through its Gaussian preactivation N(a, v): the unit is on (λ ≥ 2, λ even) when the
 /// Gaussian exceeds 1, the continuity-corrected threshold.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct ReluUnit {
+struct ReluUnit {
     /// ln P(off) and P(off).
-    pub ln_off: f64,
-    pub off: f64,
+    ln_off: f64,
+    off: f64,
     /// P(on).
-    pub on: f64,
+    on: f64,
     /// Mean and variance of λ given on (the Gaussian truncated below 1).
-    pub mean: f64,
-    pub var: f64,
+    mean: f64,
+    var: f64,
 }
 
 impl ReluUnit {
     #[inline]
-    pub(crate) fn new(a: f64, v: f64) -> ReluUnit {
+    fn new(a: f64, v: f64) -> ReluUnit {
         let sd = v.max(VAR_FLOOR).sqrt();
         let alpha = (1.0 - a) / sd;
         // The smaller of P(on) = H(α) and P(off) = H(−α) by its tail, the other as 1 minus it.
@@ -145,18 +145,19 @@ const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 /// (R = 0 exactly) with probability z; otherwise R is taken Gaussian with the mean and variance it has given
 /// that not all are off. `off_part` = (1 − z)·P(σR > 1), the chance of a right answer when unit l is off.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Others {
+struct Others {
     /// z and 1 − z.
-    pub z: f64,
-    pub active: f64,
-    pub mean: f64,
-    pub var: f64,
-    pub off_part: f64,
+    z: f64,
+    active: f64,
+    /// μ_R and v_R.
+    mean: f64,
+    var: f64,
+    off_part: f64,
 }
 
 impl Others {
     /// From the other units and their c_{l'}, for a pattern with label σ.
-    pub(crate) fn new(units: impl Iterator<Item = (ReluUnit, f64)>, sigma: f64) -> Others {
+    fn new(units: impl Iterator<Item = (ReluUnit, f64)>, sigma: f64) -> Others {
         let (mut ln_z, mut e1, mut var) = (0.0, 0.0, 0.0);
         for (u, c) in units {
             ln_z += u.ln_off;
@@ -191,7 +192,7 @@ impl Others {
 /// and the others contribute `o`; h is even, so σh > 0 means σh > 1 (continuity correction):
 /// P = P(off)·(1 − z)·P(σR > 1) + P(on)·[z·1(σc > 0) + (1 − z)·H(−(σ(c μ_on + μ_R) − 1)/√(v_on + v_R))].
 #[inline]
-pub(crate) fn relu_prob(a: f64, v: f64, c: f64, sigma: f64, o: &Others) -> f64 {
+fn relu_prob(a: f64, v: f64, c: f64, sigma: f64, o: &Others) -> f64 {
     let u = ReluUnit::new(a, v);
     let alone = if sigma * c > 0.0 { o.z } else { 0.0 };
     let with = if o.active > 0.0 {
