@@ -1,7 +1,8 @@
 //! Focusing BP (pseudo-reinforcement) on random binary perceptrons, N = 1001, α = 0.70, 0.72, 0.74, seeds
 //! 1–3: the table of docs/bp.md.
 //!
-//! `cargo run --release --example fbp_table -- [bp|amp] [max_iters] [rho_step] [n] [alphas,…] [seeds,…]`
+//! `cargo run --release --example fbp_table -- [bp|amp] [max_iters] [rho_step] [n] [alphas,…] [seeds,…]
+//! [k] [perceptron|sign|relu|fc-sign]` (committees: the table of docs/bp.md's committee section)
 
 use densemc::bp::{self, FactorRule, Form, Params, Protocol};
 use densemc::model;
@@ -26,8 +27,10 @@ fn main() {
         .split(',')
         .map(|s| s.parse().expect("seed"))
         .collect();
-    let arch = Arch::new(n, 1, Activation::Perceptron).expect("N odd");
-    println!("form {form:?}, max_iters {max_iters}, ρ step {step}, N = {n}");
+    let k: usize = arg(6, "1").parse().expect("k");
+    let activation = Activation::parse(&arg(7, "perceptron")).expect("activation");
+    let arch = Arch::new(n, k, activation).expect("valid sizes");
+    println!("form {form:?}, max_iters {max_iters}, ρ step {step}, {arch}");
     println!("alpha seed solved errors iterations steps seconds");
     for &alpha in &alphas {
         for &seed in &seeds {

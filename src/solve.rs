@@ -469,23 +469,10 @@ impl Config {
 impl Fbp {
     /// Checks the settings on instances with hidden units `activation` (errors name the parameter).
     pub fn check(&self, activation: Activation, energy: EnergyKind) -> Result<()> {
-        match activation {
-            Activation::Relu => {
-                return Err(Error::input(
-                    "algo: focusing BP covers the perceptron and the tree committee with sign units, not ReLU units",
-                ))
-            }
-            Activation::FcSign => {
-                return Err(Error::input(
-                    "algo: focusing BP covers the perceptron and the tree committee with sign units, not the fully connected committee",
-                ))
-            }
-            Activation::Sign if self.form == BpForm::Amp => {
-                return Err(Error::input(
-                    "bp_form: the AMP form is for the perceptron; committees run full BP (form bp)",
-                ))
-            }
-            _ => {}
+        if activation != Activation::Perceptron && self.form == BpForm::Amp {
+            return Err(Error::input(
+                "bp_form: the AMP form is for the perceptron; committees run full BP (form bp)",
+            ));
         }
         if energy != EnergyKind::Errors {
             return Err(Error::input("energy: focusing BP reports the error count"));

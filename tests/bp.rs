@@ -320,6 +320,19 @@ fn bethe_free_entropy_is_stationary() {
         "dφ/dγ = {slope}, q = {}",
         c[1].q
     );
+    // The same for a sign committee and a fully connected one with exact unit laws, W̃ a solution.
+    for activation in [Activation::Sign, Activation::FcSign] {
+        let inst = network(15, 3, activation, 0.3, 2);
+        let wref = bp::solve(&inst, &Params::default()).unwrap().weights;
+        assert_eq!(model::reference::errors(&inst, &wref), 0);
+        let c = bp::local_entropy(&inst, &wref, &g, &params).unwrap();
+        let slope = (c[2].phi - c[0].phi) / 2e-4;
+        assert!(
+            (slope - c[1].q).abs() < 1e-6,
+            "{activation}: dφ/dγ = {slope}, q = {}",
+            c[1].q
+        );
+    }
 }
 
 #[test]
@@ -386,22 +399,24 @@ fn bad_parameters_are_refused() {
         "init",
     );
     assert!(Protocol::pseudo_reinforcement(0.0).is_err());
-    // AMP and exact factors on committees, ReLU committees, oversized exact enumeration, mismatched reference.
+    // AMP on committees, ReLU committees, oversized exact enumeration, mismatched reference.
     let committee = committee(21, 3, 0.3, 1);
-    for form in [Form::Amp, Form::Bp(FactorRule::Exact)] {
-        let p = Params {
-            form,
-            ..Params::default()
-        };
-        let e = bp::solve(&committee, &p).unwrap_err().to_string();
-        assert!(e.contains("K=1"), "{e}");
-    }
-    let arch = Arch::new(24, 4, Activation::Relu).unwrap();
-    let (relu, _) = model::generate(arch, 0.3, 1, false).unwrap();
-    let e = bp::solve(&relu, &Params::default())
+    let amp = Params {
+        form: Form::Amp,
+        ..Params::default()
+    };
+    let e = bp::solve(&committee, &amp).unwrap_err().to_string();
+    assert!(e.contains("K=1"), "{e}");
+    // ReLU committees: AMP refused, and the Bethe free entropy (local entropy by BP) is for sign units.
+    let relu = network(24, 4, Activation::Relu, 0.3, 1);
+    assert!(bp::solve(&relu, &amp)
         .unwrap_err()
-        .to_string();
-    assert!(e.contains("sign units"), "{e}");
+        .to_string()
+        .contains("K=1"));
+    let e = bp::local_entropy(&relu, &Weights::ones(24), &[1.0], &Default::default());
+    assert!(e.unwrap_err().to_string().contains("not ReLU"));
+    let e = Committee::new(&relu, FactorRule::Exact, 0.01, 1);
+    assert!(e.unwrap_err().to_string().contains("Gaussian rule"));
     let big = perceptron(31, 0.3, 1);
     assert!(exact::distance_counts(&big, &Weights::ones(31)).is_err());
     let e = bp::local_entropy(&inst, &Weights::ones(20), &[1.0], &Default::default());
@@ -417,19 +432,89 @@ fn bad_parameters_are_refused() {
 }
 
 fn committee(n: usize, k: usize, alpha: f64, seed: u64) -> Instance {
-    let arch = Arch::new(n, k, Activation::Sign).unwrap();
+    network(n, k, Activation::Sign, alpha, seed)
+}
+
+fn network(n: usize, k: usize, activation: Activation, alpha: f64, seed: u64) -> Instance {
+    let arch = Arch::new(n, k, activation).unwrap();
     model::generate(arch, alpha, seed, false).unwrap().0
 }
 
-/// Committee BP written plainly: per-unit cavity sums by explicit loops, the output node by visiting every
-/// configuration of the other units' signs; iterated to a fixed point.
-fn direct_committee(inst: &Instance, focus: Focus) -> Vec<f64> {
+/// The sign committee's P(right | the own unit's preactivation N(a, v)): every configuration of the other
+/// units' signs visited, each unit l2 positive with probability H(−M/√V) from its (M, V) in `units`.
+fn sign_output(sigma: f64, l: usize, a: f64, v: f64, units: &[(f64, f64)]) -> f64 {
+    let h = |x: f64| log_h(x).exp();
+    let pi = h(-a / v.sqrt());
+    let others: Vec<usize> = (0..units.len()).filter(|&x| x != l).collect();
+    let mut total = 0.0;
+    for c in 0..1u32 << others.len() {
+        let mut pr = 1.0;
+        let mut votes = 0.0;
+        for (bit, &l2) in others.iter().enumerate() {
+            let t = if c >> bit & 1 == 1 { -1.0 } else { 1.0 };
+            let up = h(-units[l2].0 / units[l2].1.sqrt());
+            votes += t;
+            pr *= if t > 0.0 { up } else { 1.0 - up };
+        }
+        for (t, pt) in [(1.0, pi), (-1.0, 1.0 - pi)] {
+            if sigma * (votes + t) > 0.0 {
+                total += pr * pt;
+            }
+        }
+    }
+    total
+}
+
+/// The ReLU committee's P(right | the own unit's preactivation N(a, v)), the formula of docs/bp.md written
+/// plainly: each unit on when its Gaussian exceeds 1, the others' sum R exactly 0 when all are off and
+/// otherwise Gaussian with its conditional moments; h even, so σh > 0 means σh > 1.
+fn relu_output(sigma: f64, l: usize, a: f64, v: f64, units: &[(f64, f64)]) -> f64 {
+    let h = |x: f64| log_h(x).exp();
+    let k = units.len();
+    let c = |l: usize| if l < k / 2 { 1.0 } else { -1.0 };
+    // (P(off), P(on), mean and variance of λ given on).
+    let unit = |m: f64, v: f64| {
+        let (sd, al) = (v.sqrt(), (1.0 - m) / v.sqrt());
+        let ratio = (-0.5 * al * al - 0.5 * (2.0 * std::f64::consts::PI).ln() - log_h(al)).exp();
+        (
+            h(-al),
+            h(al),
+            m + sd * ratio,
+            v * (1.0 + al * ratio - ratio * ratio),
+        )
+    };
+    let (mut z, mut e1, mut var) = (1.0, 0.0, 0.0);
+    for l2 in (0..k).filter(|&x| x != l) {
+        let (off, on, m, v) = unit(units[l2].0, units[l2].1);
+        z *= off;
+        e1 += c(l2) * on * m;
+        var += on * (v + m * m) - (on * m).powi(2);
+    }
+    let active = 1.0 - z;
+    let mean = e1 / active;
+    let vr = (var + e1 * e1) / active - mean * mean;
+    let (off, on, m, vo) = unit(a, v);
+    let alone = if sigma * c(l) > 0.0 { z } else { 0.0 };
+    off * active * h(-(sigma * mean - 1.0) / vr.sqrt())
+        + on * (alone + active * h(-(sigma * (c(l) * m + mean) - 1.0) / (vo + vr).sqrt()))
+}
+
+type OutputRule = fn(f64, usize, f64, f64, &[(f64, f64)]) -> f64;
+
+/// Committee BP written plainly: per-unit cavity sums by explicit loops over each unit's weights (reading
+/// the input each weight multiplies: itself on a tree, i mod n when fully connected), the output node by
+/// `output`; iterated to a fixed point.
+fn direct_committee(inst: &Instance, focus: Focus, output: OutputRule) -> Vec<f64> {
     let (n, p, k) = (inst.n(), inst.p(), inst.k());
+    let arch = inst.arch();
     let b = n / k;
     let xi: Vec<Vec<f64>> = (0..p)
-        .map(|mu| (0..n).map(|i| inst.xi(i, mu) as f64).collect())
+        .map(|mu| {
+            (0..n)
+                .map(|i| inst.xi(arch.input_of(i), mu) as f64)
+                .collect()
+        })
         .collect();
-    let h = |x: f64| log_h(x).exp();
     let mut u = vec![vec![0.0f64; n]; p];
     let mut mv = vec![vec![0.0f64; n]; p];
     for _ in 0..20_000 {
@@ -437,43 +522,24 @@ fn direct_committee(inst: &Instance, focus: Focus) -> Vec<f64> {
         let mut unew = u.clone();
         for mu in 0..p {
             let sigma = inst.sigma(mu) as f64;
-            // P(τ_l = +1) of every unit from all its inputs.
-            let up: Vec<f64> = (0..k)
+            // (M_l, V_l) of every unit from all its inputs.
+            let units: Vec<(f64, f64)> = (0..k)
                 .map(|l| {
                     let mean: f64 = (l * b..(l + 1) * b).map(|j| xi[mu][j] * mv[mu][j]).sum();
                     let var: f64 = (l * b..(l + 1) * b)
                         .map(|j| 1.0 - mv[mu][j] * mv[mu][j])
                         .sum();
-                    h(-mean / var.sqrt())
+                    (mean, var)
                 })
                 .collect();
             for i in 0..n {
                 let l = i / b;
-                let others: Vec<usize> = (0..k).filter(|&x| x != l).collect();
                 let (mut mean, mut var) = (0.0, 0.0);
                 for j in (l * b..(l + 1) * b).filter(|&j| j != i) {
                     mean += xi[mu][j] * mv[mu][j];
                     var += 1.0 - mv[mu][j] * mv[mu][j];
                 }
-                let prob = |w: f64| {
-                    let pi = h(-(mean + xi[mu][i] * w) / var.sqrt());
-                    let mut total = 0.0;
-                    for c in 0..1u32 << others.len() {
-                        let mut pr = 1.0;
-                        let mut votes = 0.0;
-                        for (bit, &l2) in others.iter().enumerate() {
-                            let t = if c >> bit & 1 == 1 { -1.0 } else { 1.0 };
-                            votes += t;
-                            pr *= if t > 0.0 { up[l2] } else { 1.0 - up[l2] };
-                        }
-                        for (t, pt) in [(1.0, pi), (-1.0, 1.0 - pi)] {
-                            if sigma * (votes + t) > 0.0 {
-                                total += pr * pt;
-                            }
-                        }
-                    }
-                    total
-                };
+                let prob = |w: f64| output(sigma, l, mean + xi[mu][i] * w, var, &units);
                 let new = 0.5 * (prob(1.0).ln() - prob(-1.0).ln());
                 unew[mu][i] = (0.5 * u[mu][i] + 0.5 * new).clamp(-30.0, 30.0);
                 change = change.max((unew[mu][i] - u[mu][i]).abs());
@@ -501,12 +567,33 @@ fn direct_committee(inst: &Instance, focus: Focus) -> Vec<f64> {
 
 #[test]
 fn committee_fixed_point_equals_plain_bp() {
-    for (k, focus) in [
-        (3, Focus::None),
-        (5, Focus::Replicas { gamma: 0.4, y: 3.0 }),
-    ] {
-        let inst = committee(5 * k, k, 0.3, 2);
-        let mut bp = Committee::new(&inst, 0.3, 4).unwrap();
+    let focused = Focus::Replicas { gamma: 0.4, y: 3.0 };
+    let cases: [(Instance, Focus, OutputRule); 6] = [
+        (committee(15, 3, 0.3, 2), Focus::None, sign_output),
+        (committee(25, 5, 0.3, 2), focused, sign_output),
+        (
+            network(15, 3, Activation::FcSign, 0.3, 2),
+            Focus::None,
+            sign_output,
+        ),
+        (
+            network(15, 3, Activation::FcSign, 0.3, 3),
+            focused,
+            sign_output,
+        ),
+        (
+            network(24, 4, Activation::Relu, 0.3, 2),
+            Focus::None,
+            relu_output,
+        ),
+        (
+            network(24, 4, Activation::Relu, 0.3, 5),
+            focused,
+            relu_output,
+        ),
+    ];
+    for (inst, focus, output) in cases {
+        let mut bp = Committee::new(&inst, FactorRule::Gaussian, 0.3, 4).unwrap();
         let mut fast = Vec::new();
         for _ in 0..20_000 {
             if bp.iterate(focus, 0.5) < 1e-15 {
@@ -514,20 +601,32 @@ fn committee_fixed_point_equals_plain_bp() {
                 break;
             }
         }
-        assert!(!fast.is_empty(), "committee BP did not converge");
-        let plain = direct_committee(&inst, focus);
+        let what = inst.arch();
+        assert!(!fast.is_empty(), "{what}: committee BP did not converge");
+        let plain = direct_committee(&inst, focus, output);
         let d = max_diff(&fast, &plain);
-        assert!(d < 1e-9, "K={k}: messages differ by {d}");
+        eprintln!("{what} {focus:?}: max |Δu| = {d:.1e}");
+        assert!(d < 1e-9, "{what}: messages differ by {d}");
         assert!(fast.iter().any(|u| u.abs() > 0.01));
     }
 }
 
 #[test]
 fn small_committees_are_solved_and_verified() {
-    for (n, k, seed) in [(201, 3, 1), (201, 3, 2), (205, 5, 1)] {
-        let inst = committee(n, k, 0.3, seed);
+    for (n, k, activation, alpha, seed) in [
+        (201, 3, Activation::Sign, 0.3, 1),
+        (201, 3, Activation::Sign, 0.3, 2),
+        (205, 5, Activation::Sign, 0.3, 1),
+        (200, 4, Activation::Relu, 0.3, 1),
+        (200, 4, Activation::Relu, 0.3, 2),
+        (208, 8, Activation::Relu, 0.2, 1),
+        (195, 3, Activation::FcSign, 0.3, 1),
+        (195, 3, Activation::FcSign, 0.3, 2),
+    ] {
+        let inst = network(n, k, activation, alpha, seed);
         let out = bp::solve(&inst, &Params::default()).unwrap();
-        assert!(out.solved, "K={k} seed {seed}: {} errors", out.errors);
+        let what = inst.arch();
+        assert!(out.solved, "{what} seed {seed}: {} errors", out.errors);
         assert_eq!(model::reference::errors(&inst, &out.weights), 0);
     }
 }
@@ -536,6 +635,8 @@ fn small_committees_are_solved_and_verified() {
 fn results_do_not_depend_on_the_thread_count() {
     let inst = perceptron(301, 0.55, 6);
     let sign = committee(201, 3, 0.3, 3);
+    let relu = network(120, 4, Activation::Relu, 0.3, 3);
+    let fc = network(105, 3, Activation::FcSign, 0.3, 3);
     let runs = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -551,12 +652,13 @@ fn results_do_not_depend_on_the_thread_count() {
                 },
             )
             .unwrap();
-            let committee_run = bp::solve(&sign, &Params::default()).unwrap();
-            (bp_run, amp_run, committee_run)
+            let committees = [&sign, &relu, &fc].map(|c| bp::solve(c, &Params::default()).unwrap());
+            (bp_run, amp_run, committees)
         })
     };
     let one = runs(1);
-    assert!(one.0.iterations > 1 && one.1.iterations > 1 && one.2.iterations > 1);
+    assert!(one.0.iterations > 1 && one.1.iterations > 1);
+    assert!(one.2.iter().all(|c| c.iterations > 1));
     assert_eq!(one, runs(2));
     assert_eq!(one, runs(3));
 }

@@ -104,6 +104,74 @@ fn fbp_is_deterministic_and_solves_a_sign_committee() {
 }
 
 #[test]
+fn fbp_solves_relu_and_fully_connected_committees_and_the_cli_result_verifies() {
+    for (n, k, act, seed) in [
+        (200, 4, Activation::Relu, 3),
+        (195, 3, Activation::FcSign, 3),
+    ] {
+        let arch = Arch::new(n, k, act).unwrap();
+        let (inst, _) = model::generate(arch, 0.25, seed, false).unwrap();
+        let cfg = fbp(BpForm::Bp, 1).resolve(act).unwrap();
+        let r = solve(&inst, None, &cfg, &mut |_| true).unwrap();
+        assert!(r.solved && r.errors == 0, "{arch}: {} errors", r.errors);
+    }
+    // Through the command line (solve re-verifies a solution before writing it), and a sweep.
+    let dir = TempDir::new("fbp-relu");
+    let out = dir.path("r.json");
+    let o = run(&[
+        "solve",
+        "--n",
+        "120",
+        "--k",
+        "4",
+        "--activation",
+        "relu",
+        "--alpha",
+        "0.25",
+        "--seed",
+        "5",
+        "--algo",
+        "fbp",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: Report = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert!(r.solved && r.errors == 0);
+    assert_eq!(r.config.algo, Algo::Fbp);
+    let sw = dir.path("s.jsonl");
+    let o = run(&[
+        "sweep",
+        "--n",
+        "105",
+        "--k",
+        "3",
+        "--activation",
+        "sign",
+        "--fully-connected",
+        "--alpha",
+        "0.2",
+        "--samples",
+        "2",
+        "--algo",
+        "fbp",
+        "--seed",
+        "1",
+        "--quiet",
+        "--out",
+        sw.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rs = lines(&sw);
+    assert_eq!(rs.len(), 2);
+    assert!(
+        rs.iter().all(|r| r["algo"] == "fbp" && r["errors"] == 0),
+        "{rs:?}"
+    );
+}
+
+#[test]
 fn fbp_settings_resolve_with_defaults_and_stay_out_of_other_records() {
     let cfg = fbp(BpForm::Amp, 1).resolve(Activation::Perceptron).unwrap();
     let f = cfg.fbp.as_ref().unwrap();
@@ -166,9 +234,10 @@ fn fbp_settings_resolve_with_defaults_and_stay_out_of_other_records() {
         p,
         "max_iters",
     );
-    bad(fbp(BpForm::Bp, 1), Activation::Relu, "ReLU");
-    bad(fbp(BpForm::Bp, 1), Activation::FcSign, "fully connected");
-    bad(fbp(BpForm::Amp, 1), Activation::Sign, "AMP");
+    for act in [Activation::Sign, Activation::Relu, Activation::FcSign] {
+        bad(fbp(BpForm::Amp, 1), act, "AMP");
+        assert!(fbp(BpForm::Bp, 1).resolve(act).is_ok(), "{act}");
+    }
 }
 
 #[test]
@@ -178,8 +247,17 @@ fn cli_refuses_bad_fbp_combinations_in_one_line_with_exit_code_2() {
     let base = ["solve", "--alpha", "0.2", "--algo", "fbp", "--quiet"];
     for (extra, says) in [
         (
-            vec!["--n", "200", "--k", "4", "--activation", "relu"],
-            "ReLU",
+            vec![
+                "--n",
+                "200",
+                "--k",
+                "4",
+                "--activation",
+                "relu",
+                "--bp-form",
+                "amp",
+            ],
+            "--bp-form",
         ),
         (
             vec![
@@ -190,8 +268,10 @@ fn cli_refuses_bad_fbp_combinations_in_one_line_with_exit_code_2() {
                 "--activation",
                 "sign",
                 "--fully-connected",
+                "--bp-form",
+                "amp",
             ],
-            "fully connected",
+            "--bp-form",
         ),
         (
             vec![

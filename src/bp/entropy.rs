@@ -4,7 +4,11 @@
 //! Bethe free entropy φ(γ) ≈ (1/N) ln Z(γ), the overlap q(γ) = (1/N) Σ_i W̃_i m_i = ∂φ/∂γ and the distance
 //! d = (1 − q)/2. Since ln Z(γ) ≈ N max_d [S(d) + γ(1 − 2d)], the Legendre transform gives the local entropy
 //! S(d) = φ(γ) − γ q(γ) at d = d(γ): (1/N) ln of the number of solutions at Hamming distance dN from W̃.
+//!
+//! The perceptron runs [`Bp`] (Gaussian or exact factors); committees with sign units (tree or fully
+//! connected) run [`Committee`] (Gaussian or exact unit fields, exact output node).
 
+use super::committee::Committee;
 use super::messages::{Engine, Focus};
 use super::perceptron::{Bp, FactorRule};
 use crate::error::{Error, Result};
@@ -95,7 +99,15 @@ pub fn local_entropy(
     }
     let n = inst.n();
     let wref: Vec<f64> = reference.signs().iter().map(|&s| s as f64).collect();
-    let mut bp = Bp::new(inst, params.rule, 0.01, params.seed)?;
+    let mut bp = if inst.k() == 1 {
+        Entropic::Perceptron(Bp::new(inst, params.rule, 0.01, params.seed)?)
+    } else if inst.activation() == crate::model::Activation::Relu {
+        return Err(Error::input(
+            "the local entropy by BP is implemented for the perceptron and committees with sign units, not ReLU units (use the mc method)",
+        ));
+    } else {
+        Entropic::Committee(Committee::new(inst, params.rule, 0.01, params.seed)?)
+    };
     let mut out = Vec::with_capacity(gammas.len());
     for &gamma in gammas {
         let ext: Vec<f64> = wref.iter().map(|&w| gamma * w).collect();
@@ -112,7 +124,7 @@ pub fn local_entropy(
                 break;
             }
         }
-        let phi = bp.bethe_free_entropy();
+        let phi = bp.bethe_free_entropy()?;
         let q = wref
             .iter()
             .zip(&bp.marginals().m)
@@ -130,4 +142,41 @@ pub fn local_entropy(
         });
     }
     Ok(out)
+}
+
+/// The BP engines that give a Bethe free entropy with an external field.
+enum Entropic {
+    Perceptron(Bp),
+    Committee(Committee),
+}
+
+impl Entropic {
+    fn engine(&mut self) -> &mut dyn Engine {
+        match self {
+            Entropic::Perceptron(b) => b,
+            Entropic::Committee(c) => c,
+        }
+    }
+
+    fn set_external(&mut self, ext: &[f64]) {
+        match self {
+            Entropic::Perceptron(b) => b.set_external(ext),
+            Entropic::Committee(c) => c.set_external(ext),
+        }
+    }
+
+    fn iterate(&mut self, focus: Focus, damping: f64) -> f64 {
+        self.engine().iterate(focus, damping)
+    }
+
+    fn marginals(&mut self) -> &super::messages::Marginals {
+        self.engine().marginals()
+    }
+
+    fn bethe_free_entropy(&mut self) -> Result<f64> {
+        match self {
+            Entropic::Perceptron(b) => Ok(b.bethe_free_entropy()),
+            Entropic::Committee(c) => c.bethe_free_entropy(),
+        }
+    }
 }

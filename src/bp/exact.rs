@@ -1,4 +1,4 @@
-//! Exact enumeration on tiny perceptrons: the number of solutions at each Hamming distance from a reference,
+//! Exact enumeration on tiny networks (the perceptron and every committee): the number of solutions at each Hamming distance from a reference,
 //! the exact free entropy (1/N) ln Z(γ) and its Legendre transform — the oracle of the BP estimates.
 
 use crate::error::{Error, Result};
@@ -11,11 +11,6 @@ pub const MAX_N: usize = 30;
 /// count_k = #{W solving every pattern : W differs from `reference` in exactly k weights}, k = 0..=N.
 pub fn distance_counts(inst: &Instance, reference: &Weights) -> Result<Vec<u64>> {
     let n = inst.n();
-    if inst.k() != 1 {
-        return Err(Error::input(
-            "exact enumeration is implemented for the binary perceptron (K=1)",
-        ));
-    }
     if n > MAX_N {
         return Err(Error::input(format!(
             "exact enumeration visits 2^N configurations: N={n} is above {MAX_N}"
@@ -27,6 +22,12 @@ pub fn distance_counts(inst: &Instance, reference: &Weights) -> Result<Vec<u64>>
             reference.len()
         )));
     }
+    let wref = (0..n)
+        .filter(|&i| reference.get(i) < 0)
+        .fold(0u32, |m, i| m | 1 << i);
+    if inst.k() > 1 {
+        return Ok(committee_counts(inst, wref));
+    }
     // Bit i of a mask is 1 where the ±1 value is −1; Σ_i ζ_i W_i = N − 2·popcount(ζ ⊕ W).
     let zeta: Vec<u32> = (0..inst.p())
         .map(|mu| {
@@ -35,9 +36,6 @@ pub fn distance_counts(inst: &Instance, reference: &Weights) -> Result<Vec<u64>>
                 .fold(0u32, |m, i| m | 1 << i)
         })
         .collect();
-    let wref = (0..n)
-        .filter(|&i| reference.get(i) < 0)
-        .fold(0u32, |m, i| m | 1 << i);
     let mut counts = vec![0u64; n + 1];
     for w in 0..(1u64 << n) as u32 {
         if zeta
@@ -48,6 +46,39 @@ pub fn distance_counts(inst: &Instance, reference: &Weights) -> Result<Vec<u64>>
         }
     }
     Ok(counts)
+}
+
+/// count_k for a committee: bit i of pattern μ's mask is 1 where ξ_{in(i)}^μ = −1 (in(i) the input weight i
+/// multiplies), unit l's preactivation λ_l = n − 2·popcount((mask ⊕ W) restricted to its n weights), and the
+/// architecture's own output and error rules decide.
+fn committee_counts(inst: &Instance, wref: u32) -> Vec<u64> {
+    let arch = inst.arch();
+    let (n, k, b) = (arch.n, arch.k, arch.unit_len());
+    let masks: Vec<u32> = (0..inst.p())
+        .map(|mu| {
+            (0..n)
+                .filter(|&i| inst.xi(arch.input_of(i), mu) < 0)
+                .fold(0u32, |m, i| m | 1 << i)
+        })
+        .collect();
+    let block = ((1u64 << b) - 1) as u32;
+    let units: Vec<u32> = (0..k).map(|l| block << (l * b)).collect();
+    let sigma: Vec<i32> = (0..inst.p()).map(|mu| inst.sigma(mu) as i32).collect();
+    let mut counts = vec![0u64; n + 1];
+    for w in 0..(1u64 << n) as u32 {
+        let solves = masks.iter().zip(&sigma).all(|(&x, &s)| {
+            let out = arch.output(
+                units
+                    .iter()
+                    .map(|&u| b as i32 - 2 * ((x ^ w) & u).count_ones() as i32),
+            );
+            !arch.is_error(s, out as i64)
+        });
+        if solves {
+            counts[(w ^ wref).count_ones() as usize] += 1;
+        }
+    }
+    counts
 }
 
 /// The exact (1/N) ln Z(γ), Z = Σ_k count_k e^{γ(N − 2k)}, and q(γ) = ⟨1 − 2k/N⟩; `None` without solutions.

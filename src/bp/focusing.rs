@@ -1,4 +1,5 @@
-//! Focusing BP as a solver (binary perceptron; tree committees with sign units by full BP): protocols that raise the focusing strength step by step, the driver that runs
+//! Focusing BP as a solver (binary perceptron; committees — tree with sign or ReLU units, fully connected
+//! with sign units — by full BP): protocols that raise the focusing strength step by step, the driver that runs
 //! an engine through them and stops as soon as sign(m) solves every pattern.
 
 use super::amp::Amp;
@@ -176,13 +177,13 @@ pub struct Outcome {
     pub steps: usize,
 }
 
-/// Runs focusing BP (or AMP) through the protocol: binary perceptron, or a tree committee with sign units
-/// (full BP with Gaussian unit fields only).
+/// Runs focusing BP (or AMP) through the protocol: binary perceptron, or a committee (tree with sign or ReLU
+/// units, fully connected with sign units; full BP with Gaussian unit fields only).
 pub fn solve(inst: &Instance, params: &Params) -> Result<Outcome> {
     let steps = params.check()?;
     match params.form {
-        Form::Bp(FactorRule::Gaussian) if inst.k() > 1 => run(
-            &mut Committee::new(inst, params.init, params.seed)?,
+        Form::Bp(rule) if inst.k() > 1 => run(
+            &mut Committee::new(inst, rule, params.init, params.seed)?,
             inst,
             params,
             &steps,

@@ -1,10 +1,12 @@
-//! Message passing for the binary perceptron (and, as a solver, the tree committee with sign units): focusing BP as a solver, its relaxed AMP form, and the local
-//! entropy around a configuration by BP with an external field. The equations and the names beside the
+//! Message passing for the binary perceptron and the committee machines: focusing BP as a solver, its relaxed
+//! AMP form (perceptron), and the local entropy around a configuration by BP with an external field
+//! (perceptron and sign committees). The equations and the names beside the
 //! symbols are in `docs/bp.md`.
 //!
 //! - [`perceptron`]: full BP, one message per (pattern, weight), Gaussian or exact cavity sums;
 //! - [`amp`]: the relaxed AMP/TAP form, O(N + P) memory beyond the instance;
-//! - [`committee`]: full BP for tree committees with sign units (exact output node, Gaussian unit fields);
+//! - [`committee`]: full BP for committees: tree with sign or ReLU units, fully connected with sign units
+//!   (Gaussian unit fields; exact output node for sign units, a mixture approximation for ReLU units);
 //! - [`messages`]: the variable side both share and the focusing term;
 //! - [`focusing`]: the protocols (pseudo-reinforcement, scoping, free scoping, standard reinforcement) and
 //!   [`solve`];

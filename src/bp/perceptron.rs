@@ -74,7 +74,7 @@ pub fn gaussian_message(mean: f64, var: f64) -> f64 {
 }
 
 /// Law of Σ_{j≠skip} ζ_j W_j, W_j = ±1 with mean `m[j]`: `law[x + n]` = P(sum = x), x ∈ [−n, n].
-fn cavity_law(row: &[i8], m: &[f64], skip: Option<usize>, law: &mut Vec<f64>) {
+pub(crate) fn cavity_law(row: &[i8], m: &[f64], skip: Option<usize>, law: &mut Vec<f64>) {
     let n = row.len();
     law.clear();
     law.resize(2 * n + 1, 0.0);
@@ -139,7 +139,7 @@ fn update_pattern(
 }
 
 /// P(sum > −shift) for a law from [`cavity_law`].
-fn tail_above(law: &[f64], shift: i64) -> f64 {
+pub(crate) fn tail_above(law: &[f64], shift: i64) -> f64 {
     let n = (law.len() as i64 - 1) / 2;
     (0..law.len())
         .filter(|&x| x as i64 - n + shift > 0)

@@ -2,9 +2,10 @@
 //! S(W̃, d) = (1/N) ln #{solutions W at Hamming distance dN from W̃}, below H(d) (all configurations).
 //!
 //! Three estimators (the equations are in `docs/studies.md`, section "Local entropy"):
-//! - [`Method::Exact`]: enumeration of the 2^N configurations (perceptron, N ≤ [`exact::MAX_N`]): the counts
+//! - [`Method::Exact`]: enumeration of the 2^N configurations (any network, N ≤ [`exact::MAX_N`]): the counts
 //!   give S(k/N) = ln(count_k)/N, and Z(γ) = Σ_k count_k e^{γ(N − 2k)} its exact Legendre curve;
-//! - [`Method::Bp`]: BP with the field γ W̃_i ([`bp::local_entropy`]): φ(γ), q(γ), S = φ − γ q at d = (1 − q)/2;
+//! - [`Method::Bp`]: BP with the field γ W̃_i ([`bp::local_entropy`]; the perceptron and committees with sign
+//!   units): φ(γ), q(γ), S = φ − γ q at d = (1 − q)/2;
 //! - [`Method::Mc`]: zero-temperature Monte Carlo (any architecture): solutions W sampled with weight
 //!   e^{γ W·W̃} by single and pair flips that stay solutions, q(γ) = ⟨W·W̃⟩/N, and φ by thermodynamic integration down from the largest γ, where
 //!   φ ≈ γ + (1/N) ln(1 + n₁ e^{−2γ}), n₁ the number of single flips of W̃ that stay solutions.
@@ -36,9 +37,9 @@ pub enum Method {
 }
 
 crate::named!(Method, "local-entropy method" {
-    Bp => "bp": "belief propagation with a field γ W̃ towards the reference, Legendre transform (perceptron)",
+    Bp => "bp": "belief propagation with a field γ W̃ towards the reference, Legendre transform (perceptron, sign committees)",
     Mc => "mc": "zero-temperature Monte Carlo around the reference, thermodynamic integration over γ (any network)",
-    Exact => "exact": "enumeration of all 2^N configurations (perceptron, N ≤ 30)",
+    Exact => "exact": "enumeration of all 2^N configurations (any network, N ≤ 30)",
 });
 
 /// Monte Carlo parameters: per γ, `burn_in` sweeps and then `sweeps` measured sweeps (N proposals each).
