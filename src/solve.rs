@@ -124,8 +124,9 @@ pub mod defaults {
     /// low; at N = 1001, α = 0.72 it solves 6/6 seeds where 0.1 solved 3/6 (docs/algorithms.md).
     pub const GAMMA0: f64 = 0.5;
     pub const GAMMA1: f64 = 10.0;
-    /// The sweep budget (and the ramp length T unless given).
-    pub const MAX_SWEEPS: u64 = 20_000;
+    /// The sweep budget (and the ramp length T unless given): 100 000 since round 2 (was 20 000), for
+    /// N = 10⁴ and the committees, whose solutions come later in the ramp (docs/algorithms.md).
+    pub const MAX_SWEEPS: u64 = 100_000;
     /// N₀: a ramp's β₀, β₁ are for N₀ weights and a run on N uses β·√(N₀/N).
     pub const BETA_REFERENCE_N: usize = 1000;
     /// The master seed.

@@ -284,7 +284,13 @@ fn report_records_everything() {
     // reported weights are what a result file keeps).
     assert_eq!(r.replicas.len(), r.replica_energies.len());
     assert!(back.replicas.is_empty());
-    assert_eq!(back, densemc::solve::Report { replicas: Vec::new(), ..r });
+    assert_eq!(
+        back,
+        densemc::solve::Report {
+            replicas: Vec::new(),
+            ..r
+        }
+    );
 }
 
 /// Stopping at a sweep boundary, saving the `Resume` record through a checkpoint file and continuing gives
@@ -484,7 +490,7 @@ fn resolver_refuses_bad_settings_by_name() {
     // The β of the ramp is for N = 1000 and scales as √(1000/N).
     let c = rsa.resolve(Activation::Perceptron).unwrap();
     let (b, g) = c.schedule.for_n(4000).at(0);
-    assert!((b - 0.25).abs() < 1e-12 && (g - 0.1).abs() < 1e-12);
+    assert!((b - 0.25).abs() < 1e-12 && (g - densemc::solve::defaults::GAMMA0).abs() < 1e-12);
     // The estimate before a run: the instance (N + 1 rows of 8 words) and y states of 8·(136K + 48) bytes
     // per word of a row, as the command line has always estimated it; SA keeps one state.
     assert_eq!(c.memory_bytes(1000, 500, 1), 1001 * 64 + 7 * 64 * 184);

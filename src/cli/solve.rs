@@ -169,7 +169,7 @@ pub struct SearchArgs {
     #[arg(long, conflicts_with_all = ["beta0", "ramp_sweeps"])]
     pub schedule: Option<PathBuf>,
     /// Stop after this many sweeps (a sweep is N proposals per replica)
-    #[arg(long, default_value_t = 20000)]
+    #[arg(long, default_value_t = densemc::solve::defaults::MAX_SWEEPS)]
     pub max_sweeps: u64,
     /// Site order within a sweep: random, permutation, blocked (cache-friendly for N ≳ 10⁵) [default:
     /// permutation; random with --dynamics rejection-free or auto]
@@ -315,7 +315,7 @@ pub fn bp_flags(e: Error) -> Error {
 
 /// The flags `--resume` takes besides the outputs: they do not change the run (or change only its budget).
 const RESUME_APPLIES: [&str; 4] = ["max_sweeps", "checkpoint_every", "threads", "instance"];
-const OUTPUTS: [&str; 6] = [
+const OUTPUTS: [&str; 7] = [
     "resume",
     "out",
     "log",

@@ -555,6 +555,7 @@ impl Analysis {
                 Some(f) => format!("{}: {} form, step {}", sr.label, f.form, f.step),
                 None => sr.label.clone(),
             },
+            Algo::Sbpi | Algo::Cpr => format!("{}: ≤{} epochs", sr.label, c.max_sweeps),
         }
     }
 
