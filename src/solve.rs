@@ -202,6 +202,29 @@ pub struct ConfigSpec {
 }
 
 impl ConfigSpec {
+    /// These settings for `algo`, without those of the other algorithms (the bp ones unless fbp, the online
+    /// ones unless sbpi or cpr): one search of a sweep over several algorithms.
+    pub fn for_algo(&self, algo: Algo) -> ConfigSpec {
+        let mut s = ConfigSpec {
+            algo: Some(algo),
+            ..self.clone()
+        };
+        if algo != Algo::Fbp {
+            (s.bp_form, s.bp_step, s.bp_damping) = (None, None, None);
+            (s.bp_epsilon, s.bp_max_iters) = (None, None);
+        }
+        if !matches!(algo, Algo::Sbpi | Algo::Cpr) {
+            s.online_states = None;
+        }
+        if algo != Algo::Sbpi {
+            (s.sbpi_theta, s.sbpi_p_s) = (None, None);
+        }
+        if algo != Algo::Cpr {
+            s.cpr_rate = None;
+        }
+        s
+    }
+
     /// The run configuration on instances with hidden units `activation`: defaults filled in, every value
     /// checked (errors name the parameter).
     pub fn resolve(&self, activation: Activation) -> Result<Config> {

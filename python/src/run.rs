@@ -264,6 +264,13 @@ pub fn solve_py(
         return Err(e);
     }
     let report = report.map_err(err)?;
+    // Teacher–student instances: R and ε_g on fresh teacher patterns, as `densemc solve` records them.
+    let generalization = densemc::run::records::generalization(
+        &inst.inner,
+        &report,
+        densemc::model::teacher::TEST_PATTERNS,
+    )
+    .map_err(err)?;
     let (found, replica) = match report.found {
         Some(Found::Centre) => (Some("centre"), None),
         Some(Found::Replica(r)) => (Some("replica"), Some(r)),
@@ -288,7 +295,13 @@ pub fn solve_py(
         centre_errors: report.centre.as_ref().map(|c| c.errors),
         sweeps: report.sweeps,
         seconds: report.seconds,
-        record: to_py(py, &report)?.unbind(),
+        record: {
+            let record = to_py(py, &report)?;
+            if let Some(g) = &generalization {
+                record.set_item("generalization", to_py(py, g)?)?;
+            }
+            record.unbind()
+        },
         trace: match &watch.trace {
             Some(rows) => Some(trace_columns(py, rows, cfg.y())?.into_any().unbind()),
             None => None,

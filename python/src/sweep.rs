@@ -81,21 +81,11 @@ pub fn sweep<'py>(
     let searches = self::algos(algos)?
         .into_iter()
         .map(|algo| {
-            let mut s = ConfigSpec {
-                algo: Some(algo),
+            let s = ConfigSpec {
                 seed: Some(0),
                 threads: Some(1),
-                ..spec.clone()
+                ..spec.for_algo(algo)
             };
-            if algo != Algo::Fbp {
-                (
-                    s.bp_form,
-                    s.bp_step,
-                    s.bp_damping,
-                    s.bp_epsilon,
-                    s.bp_max_iters,
-                ) = (None, None, None, None, None);
-            }
             s.resolve(activation)
         })
         .collect::<densemc::Result<Vec<_>>>()
@@ -109,6 +99,7 @@ pub fn sweep<'py>(
         samples,
         searches,
         seed,
+        test_patterns: densemc::model::teacher::TEST_PATTERNS,
     };
     plan.validate(threads).map_err(err)?;
     let tasks = plan.tasks();

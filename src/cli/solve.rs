@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Defaults, tuned on the perceptron and both committees (see docs/algorithms.md).
-pub const DEFAULT_REPLICAS: usize = 7;
+pub const DEFAULT_REPLICAS: usize = densemc::solve::defaults::REPLICAS;
 
 /// Exit code after a checkpoint requested by SIGTERM/SIGUSR1 (EX_TEMPFAIL: run again with --resume).
 pub const EXIT_CHECKPOINTED: i32 = 75;
@@ -22,7 +22,7 @@ pub struct Args {
     #[command(flatten)]
     pub instance: InstanceArgs,
     /// Master seed: the inline instance, the initial weights and the moves all derive from it
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = densemc::solve::defaults::SEED)]
     pub seed: u64,
     /// Algorithm: rsa (replicated, focusing: finds dense solutions), sa (plain simulated annealing), fbp
     /// (focusing belief propagation, see --bp-form), sbpi or cpr (online learners with hidden states, see
@@ -147,17 +147,17 @@ pub struct SearchArgs {
     #[arg(long)]
     pub beta0: Option<f64>,
     /// β₁, inverse temperature at the end of the ramp, for N = 1000 (see --beta-scaling)
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = densemc::solve::defaults::BETA1)]
     pub beta1: f64,
     /// sqrt: the ramp's β₀, β₁ are for N = 1000 and a run on N weights uses β·√(1000/N), since ΔE of one flip
     /// grows like √N; none: use β₀, β₁ as given
     #[arg(long, value_enum, default_value_t = BetaScaling::Sqrt)]
     pub beta_scaling: BetaScaling,
     /// γ₀, replica coupling at the start (RSA)
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = densemc::solve::defaults::GAMMA0)]
     pub gamma0: f64,
     /// γ₁, replica coupling at the end of the ramp (RSA)
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = densemc::solve::defaults::GAMMA1)]
     pub gamma1: f64,
     /// Shape of the β and γ ramps
     #[arg(long, value_parser = named::<Ramp>(), default_value_t = Ramp::Geometric)]
